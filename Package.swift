@@ -1,0 +1,21 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers point one way: sockshell (terminal) -> ShellCore (language, session,
+// formatting) -> SocketCore (syscalls) -> Glibc. Only the executable links readline.
+let package = Package(
+    name: "sockshell",
+    targets: [
+        .systemLibrary(
+            name: "CReadline",
+            pkgConfig: "readline",
+            providers: [.apt(["libreadline-dev"])]
+        ),
+        .target(name: "SocketCore"),
+        .target(name: "ShellCore", dependencies: ["SocketCore"]),
+        .executableTarget(name: "sockshell", dependencies: ["ShellCore", "CReadline"]),
+        .testTarget(name: "SocketCoreTests", dependencies: ["SocketCore"]),
+        .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "SocketCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,6 @@
+#ifndef SOCKSHELL_CREADLINE_SHIM_H
+#define SOCKSHELL_CREADLINE_SHIM_H
+#include <stdio.h>
+#include <readline/readline.h>
+#include <readline/history.h>
+#endif
