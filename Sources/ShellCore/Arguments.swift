@@ -1,0 +1,282 @@
+import SocketCore
+import Glibc
+
+/// Data to send: bytes in memory, or a file read as it goes (`@PATH`).
+enum DataSource {
+    case bytes([UInt8])
+    case file(String)
+
+    /// The bytes, reading a file whole.
+    func load() throws -> [UInt8] {
+        switch self {
+        case .bytes(let bytes): return bytes
+        case .file(let path): return try readFile(path)
+        }
+    }
+}
+
+/// Reads a file, with Python's `open()` error text (`... : 'path'`).
+func readFile(_ path: String) throws -> [UInt8] {
+    do { return try Files.read(path) } catch let error as Errno { throw fileError(error, path) }
+}
+
+func fileError(_ error: Errno, _ path: String) -> ShellError {
+    .os(error, detail: "\(error.message): \(pythonStringRepr(path))")
+}
+
+/// The kinds of constant an argument may name; each accepts the short
+/// lowercase words of SPEC section 2 that mean something there.
+enum ConstantKind {
+    case family, type, level, option, shutdown, flags, any
+
+    var shortWords: [String: Int32] {
+        switch self {
+        case .family: return ["inet": AF_INET, "inet6": AF_INET6, "unix": AF_UNIX, "unspec": AF_UNSPEC]
+        case .type: return ["stream": Int32(SOCK_STREAM.rawValue), "dgram": Int32(SOCK_DGRAM.rawValue),
+                            "raw": Int32(SOCK_RAW.rawValue), "seqpacket": Int32(SOCK_SEQPACKET.rawValue)]
+        case .level: return ["tcp": Int32(IPPROTO_TCP), "udp": Int32(IPPROTO_UDP), "ip": Int32(IPPROTO_IP),
+                             "ipv6": Int32(IPPROTO_IPV6), "socket": SOL_SOCKET]
+        case .shutdown: return ["rd": Int32(SHUT_RD), "wr": Int32(SHUT_WR), "rdwr": Int32(SHUT_RDWR)]
+        case .option, .flags, .any: return [:]
+        }
+    }
+}
+
+/// A command's arguments, taken in order by the command, each checked and
+/// converted as it is taken. Any shortfall or leftover is the command's usage
+/// as a `TypeError`.
+struct Arguments {
+    let command: Command
+    let session: Session
+    private let items: [Argument]
+    private var index = 0
+
+    init(_ items: [Argument], command: Command, session: Session) {
+        self.items = items
+        self.command = command
+        self.session = session
+    }
+
+    var remaining: Int { items.count - index }
+    var isEmpty: Bool { remaining == 0 }
+    var peek: Argument? { index < items.count ? items[index] : nil }
+
+    func usageError() -> ShellError {
+        .type("usage: \(command.usageLine)")
+    }
+
+    /// An argument of the wrong kind: names it, shows the usage.
+    func badArgument(_ label: String, _ argument: Argument, expected: String) -> ShellError {
+        .type("\(label) must be \(expected), not \(argument.text) (usage: \(command.usageLine))")
+    }
+
+    mutating func next() throws -> Argument {
+        guard index < items.count else { throw usageError() }
+        index += 1
+        return try resolved(items[index - 1])
+    }
+
+    mutating func optional() throws -> Argument? {
+        remaining > 0 ? try next() : nil
+    }
+
+    func finish() throws {
+        if index < items.count { throw usageError() }
+    }
+
+    /// `$NAME.port` and friends become the values they stand for now.
+    func resolved(_ argument: Argument) throws -> Argument {
+        switch argument.kind {
+        case .reference(let name, let field):
+            let entry = try session.entry(named: name)
+            var result = argument
+            if field == "fd" {
+                result.kind = .integer(Int(entry.socket.fileDescriptor))
+                return result
+            }
+            guard let address = try entry.socket.localAddress(), let host = address.host, let port = address.port else {
+                throw ShellError.value("$\(name).\(field): socket '\(name)' has no host and port")
+            }
+            result.kind = field == "port" ? .integer(Int(port)) : .string(host)
+            return result
+        case .tuple(let items):
+            var result = argument
+            result.kind = .tuple(try items.map(resolved))
+            return result
+        default:
+            return argument
+        }
+    }
+
+    // MARK: Names and sockets
+
+    mutating func name(_ label: String = "NAME") throws -> String {
+        let argument = try next()
+        guard case .word(let word) = argument.kind else { throw badArgument(label, argument, expected: "a name") }
+        return word
+    }
+
+    mutating func socket(_ label: String = "NAME") throws -> SocketEntry {
+        try session.entry(named: try name(label))
+    }
+
+    // MARK: Numbers and constants
+
+    mutating func integer(_ label: String) throws -> Int {
+        let argument = try next()
+        return try integer(argument, label: label, kind: .any)
+    }
+
+    mutating func constant(_ label: String, _ kind: ConstantKind) throws -> Int32 {
+        let argument = try next()
+        let value = try integer(argument, label: label, kind: kind)
+        guard let narrow = Int32(exactly: value) else {
+            throw ShellError.overflow("signed integer is greater than maximum")
+        }
+        return narrow
+    }
+
+    func integer(_ argument: Argument, label: String, kind: ConstantKind) throws -> Int {
+        switch argument.kind {
+        case .integer(let number): return number
+        case .bool(let flag): return flag ? 1 : 0
+        case .word(let word):
+            // FLAGS may be combined: MSG_PEEK|MSG_DONTWAIT.
+            var total = 0
+            for part in word.split(separator: "|", omittingEmptySubsequences: false) {
+                guard let value = constantValue(String(part), kind: kind) else {
+                    throw badArgument(label, argument, expected: kind == .any ? "an integer" : "an integer or a constant")
+                }
+                total |= value
+            }
+            return total
+        default:
+            throw badArgument(label, argument, expected: "an integer")
+        }
+    }
+
+    mutating func number(_ label: String) throws -> Double {
+        let argument = try next()
+        switch argument.kind {
+        case .integer(let number): return Double(number)
+        case .float(let number): return number
+        default: throw badArgument(label, argument, expected: "a number")
+        }
+    }
+
+    /// Seconds or `None`, as `settimeout` takes them.
+    mutating func timeout(_ label: String = "SECONDS") throws -> Double? {
+        let argument = try next()
+        switch argument.kind {
+        case .none: return nil
+        case .integer(let number): return try checkedTimeout(Double(number))
+        case .float(let number): return try checkedTimeout(number)
+        default: throw badArgument(label, argument, expected: "a number or None")
+        }
+    }
+
+    private func checkedTimeout(_ seconds: Double) throws -> Double {
+        if seconds.isNaN { throw ShellError.value("Invalid value NaN (not a number)") }
+        if seconds < 0 { throw ShellError.value("Timeout value out of range") }
+        return seconds
+    }
+
+    mutating func boolean(_ label: String) throws -> Bool {
+        let argument = try next()
+        switch argument.kind {
+        case .bool(let flag): return flag
+        case .integer(let number): return number != 0
+        case .word(let word) where ["on", "yes", "true"].contains(word.lowercased()): return true
+        case .word(let word) where ["off", "no", "false"].contains(word.lowercased()): return false
+        default: throw badArgument(label, argument, expected: "True or False")
+        }
+    }
+
+    // MARK: Text and data
+
+    /// A string or a bare word.
+    mutating func text(_ label: String) throws -> String {
+        let argument = try next()
+        switch argument.kind {
+        case .string(let text), .word(let text): return text
+        case .integer, .float: return argument.text
+        default: throw badArgument(label, argument, expected: "a string")
+        }
+    }
+
+    /// Bytes to send: `b'...'`, a string (sent as UTF-8), a bare word, `@PATH`.
+    mutating func data(_ label: String = "DATA") throws -> DataSource {
+        let argument = try next()
+        switch argument.kind {
+        case .bytes(let bytes): return .bytes(bytes)
+        case .string(let text), .word(let text): return .bytes(Array(text.utf8))
+        case .file(let path): return .file(path)
+        default: throw badArgument(label, argument, expected: "bytes, a string or @FILE")
+        }
+    }
+
+    // MARK: Addresses
+
+    /// An address for a socket of `family`: `HOST PORT`, `(HOST, PORT)`,
+    /// `(HOST, PORT, FLOWINFO, SCOPEID)` or, for AF_UNIX, a path. Host names
+    /// are resolved as CPython's `getsockaddrarg` resolves them; `caller` names
+    /// the Python method in range errors.
+    mutating func address(family: Int32, caller: String) throws -> SocketAddress {
+        if family == AF_UNIX {
+            let argument = try next()
+            switch argument.kind {
+            case .string(let path), .word(let path): return .unix(path: Array(path.utf8))
+            case .bytes(let path): return .unix(path: path)
+            default: throw badArgument("PATH", argument, expected: "a path")
+            }
+        }
+        let parts = try hostAndPort()
+        let host = parts.host == "*" ? "" : parts.host
+        guard (0...65535).contains(parts.port) else {
+            throw ShellError.overflow("\(caller)(): port must be 0-65535.")
+        }
+        let resolved = try Resolver.numericHost(for: host, family: family)
+        if family == AF_INET6 || resolved.family == AF_INET6 {
+            guard (0...0xFFFFF).contains(parts.flowInfo) else {
+                throw ShellError.overflow("\(caller)(): flowinfo must be 0-1048575.")
+            }
+            return .ipv6(host: resolved.host, port: UInt16(parts.port), flowInfo: UInt32(parts.flowInfo),
+                         scopeID: parts.scopeID == 0 ? resolved.scopeID : UInt32(truncatingIfNeeded: parts.scopeID))
+        }
+        return .ipv4(host: resolved.host, port: UInt16(parts.port))
+    }
+
+    /// `HOST PORT` or one tuple; the host as given, not yet resolved.
+    mutating func hostAndPort() throws -> (host: String, port: Int, flowInfo: Int, scopeID: Int) {
+        let first = try next()
+        var hostArgument = first
+        var rest: [Argument] = []
+        if case .tuple(let items) = first.kind {
+            guard (2...4).contains(items.count) else {
+                throw badArgument("ADDR", first, expected: "a tuple (HOST, PORT)")
+            }
+            hostArgument = items[0]
+            rest = Array(items.dropFirst())
+        } else {
+            rest = [try next()]
+        }
+        let host: String
+        switch hostArgument.kind {
+        case .string(let text), .word(let text): host = text
+        case .none: host = ""
+        default: throw badArgument("HOST", hostArgument, expected: "a host name or address")
+        }
+        let numbers = try rest.enumerated().map { offset, argument in
+            try integer(argument, label: ["PORT", "FLOWINFO", "SCOPEID"][offset], kind: .any)
+        }
+        return (host, numbers[0], numbers.count > 1 ? numbers[1] : 0, numbers.count > 2 ? numbers[2] : 0)
+    }
+}
+
+/// The value of a constant written by its Python name (with or without the
+/// `socket.` prefix) or by a short word that means something for `kind`.
+func constantValue(_ word: String, kind: ConstantKind) -> Int? {
+    if let short = kind.shortWords[word] { return Int(short) }
+    let name = word.hasPrefix("socket.") ? String(word.dropFirst("socket.".count)) : word
+    return PythonConstants.byName[name]
+}

@@ -1,0 +1,226 @@
+import SocketCore
+import Glibc
+
+extension CommandTable {
+    static let dataCommands: [Command] = [
+        Command(name: "send", group: .data, usage: "NAME DATA [FLAGS]",
+                summary: "send what the kernel takes of DATA now; prints how many bytes went",
+                python: "NAME.send(DATA, FLAGS)", cCall: "send(2)",
+                argumentKinds: ["socket", "data", "flags"], run: send),
+        Command(name: "sendall", group: .data, usage: "NAME DATA",
+                summary: "send every byte of DATA (b'...', 'text' or @FILE)",
+                python: "NAME.sendall(DATA)", cCall: "send(2)",
+                argumentKinds: ["socket", "data"], run: { call in try sendAll(&call, newline: false) }),
+        Command(name: "sendline", group: .data, usage: "NAME DATA",
+                summary: "send every byte of DATA followed by a newline",
+                python: "NAME.sendall(DATA + b'\\n')", cCall: "send(2)",
+                argumentKinds: ["socket", "data"], run: { call in try sendAll(&call, newline: true) }),
+        Command(name: "sendto", group: .data, usage: "NAME DATA HOST PORT",
+                summary: "send one datagram to an address",
+                python: "NAME.sendto(DATA, (HOST, PORT))", cCall: "sendto(2)",
+                argumentKinds: ["socket", "data", "host", "port"], run: sendTo),
+        Command(name: "sendfile", group: .data, usage: "NAME PATH",
+                summary: "send a whole file through the kernel, without copying it through sockshell",
+                python: "NAME.sendfile(open(PATH, 'rb'))", cCall: "sendfile(2)",
+                argumentKinds: ["socket", "path"], run: sendFile),
+        Command(name: "recv", group: .data, usage: "NAME [BUFSIZE] [FLAGS]",
+                summary: "receive at most BUFSIZE bytes (4096); b'' means the peer closed",
+                python: "NAME.recv(BUFSIZE, FLAGS)", cCall: "recv(2)",
+                argumentKinds: ["socket", "-", "flags"], run: receive),
+        Command(name: "recvfrom", group: .data, usage: "NAME [BUFSIZE] [FLAGS]",
+                summary: "receive one datagram and the address it came from",
+                python: "NAME.recvfrom(BUFSIZE, FLAGS)", cCall: "recvfrom(2)",
+                argumentKinds: ["socket", "-", "flags"], run: receiveFrom),
+        Command(name: "recvline", group: .data, usage: "NAME",
+                summary: "receive up to and including the next newline",
+                python: "NAME.makefile('rb').readline()", cCall: "recv(2)",
+                argumentKinds: ["socket"], run: { call in
+                    let entry = try call.arguments.socket()
+                    try call.arguments.finish()
+                    return .bytes(try readUntil(entry, delimiter: [0x0A], session: call.session))
+                }),
+        Command(name: "recvuntil", group: .data, usage: "NAME DELIM",
+                summary: "receive up to and including DELIM",
+                python: "", cCall: "recv(2)",
+                argumentKinds: ["socket", "data"], run: { call in
+                    let entry = try call.arguments.socket()
+                    let delimiter = try call.arguments.data("DELIM").load()
+                    try call.arguments.finish()
+                    guard !delimiter.isEmpty else { throw ShellError.value("empty delimiter") }
+                    return .bytes(try readUntil(entry, delimiter: delimiter, session: call.session))
+                }),
+        Command(name: "recvall", group: .data, usage: "NAME [BUFSIZE]",
+                summary: "receive until the peer closes; with > FILE the bytes stream to the file",
+                python: "b''.join(iter(lambda: NAME.recv(BUFSIZE), b''))", cCall: "recv(2)",
+                argumentKinds: ["socket", "-"], run: receiveAll),
+    ]
+}
+
+private func send(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let bytes = try call.arguments.data().load()
+    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
+    try call.arguments.finish()
+    let count = try bytes.withUnsafeBytes { try entry.socket.send($0, flags: flags) }
+    entry.bytesSent += count
+    return .int(count)
+}
+
+private func sendAll(_ call: inout Call, newline: Bool) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let source = try call.arguments.data()
+    try call.arguments.finish()
+    var sent = 0
+    defer { entry.bytesSent += sent }
+    switch source {
+    case .bytes(var bytes):
+        if newline { bytes.append(0x0A) }
+        try bytes.withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) }
+    case .file(let path):
+        // Stream the file in pieces: a 1 GiB file must not become 1 GiB of memory.
+        let fd: Int32
+        do { fd = try Files.openForReading(path) } catch let error as Errno { throw fileError(error, path) }
+        defer { Files.close(fd) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw fileError(Errno.current, path)
+            }
+            if count == 0 { break }
+            try chunk.withUnsafeBytes { try entry.socket.sendAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), sent: &sent) }
+        }
+        if newline { try [UInt8(0x0A)].withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) } }
+    }
+    return nil
+}
+
+private func sendTo(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let bytes = try call.arguments.data().load()
+    let address = try call.arguments.address(family: entry.socket.family, caller: "sendto")
+    try call.arguments.finish()
+    let count = try bytes.withUnsafeBytes { try entry.socket.send($0, to: address) }
+    entry.bytesSent += count
+    return .int(count)
+}
+
+/// Python's `socket.sendfile`: os.sendfile for SOCK_STREAM, refusing a
+/// non-blocking socket as CPython does.
+private func sendFile(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let path = try call.arguments.text("PATH")
+    try call.arguments.finish()
+    guard entry.socket.type == Int32(SOCK_STREAM.rawValue) else {
+        throw ShellError.value("only SOCK_STREAM type sockets are supported")
+    }
+    guard entry.socket.timeout != 0 else { throw ShellError.value("non-blocking sockets are not supported") }
+    let fd: Int32
+    let size: Int
+    do {
+        fd = try Files.openForReading(path)
+        size = try Files.size(of: fd)
+    } catch let error as Errno {
+        throw fileError(error, path)
+    }
+    defer { Files.close(fd) }
+    var sent = 0
+    defer { entry.bytesSent += sent }
+    try entry.socket.sendFile(from: fd, offset: 0, count: size, sent: &sent)
+    return .int(sent)
+}
+
+private func receive(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE")
+    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
+    try call.arguments.finish()
+    guard size >= 0 else { throw ShellError.value("negative buffersize in recv") }
+    if entry.pending.count > 0 {
+        return .bytes(entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0))
+    }
+    let bytes = try entry.socket.receive(upTo: size, flags: flags)
+    if flags & Int32(MSG_PEEK) == 0 { entry.bytesReceived += bytes.count }
+    return .bytes(bytes)
+}
+
+private func receiveFrom(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE")
+    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
+    try call.arguments.finish()
+    guard size >= 0 else { throw ShellError.value("negative buffersize in recvfrom") }
+    if entry.pending.count > 0 {
+        let bytes = entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0)
+        return .tuple([.bytes(bytes), (try? entry.socket.peerAddress()).map(addressValue) ?? .none])
+    }
+    let (bytes, peer) = try entry.socket.receiveFrom(upTo: size, flags: flags)
+    if flags & Int32(MSG_PEEK) == 0 { entry.bytesReceived += bytes.count }
+    return .tuple([.bytes(bytes), peer.map(addressValue) ?? .none])
+}
+
+/// Reads until `delimiter` (returned with it), or until the peer closes.
+/// What is read past the delimiter stays buffered. A line longer than
+/// `maxLine` is an error and stays buffered too: nothing is ever dropped.
+private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Session) throws -> [UInt8] {
+    var searched = 0
+    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        if let end = entry.pending.end(of: delimiter, searchingFrom: searched) {
+            return entry.pending.take(end)
+        }
+        searched = entry.pending.count
+        guard entry.pending.count < session.maxLine else {
+            throw ShellError.value("no \(pythonBytesRepr(delimiter)) in the first \(session.maxLine) bytes; "
+                                   + "they stay buffered (set maxline to raise the limit)")
+        }
+        let count = try chunk.withUnsafeMutableBytes {
+            try entry.socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min($0.count, session.maxLine - entry.pending.count + delimiter.count)]),
+                                     deadline: entry.socket.timeout.map { monotonicSeconds() + $0 })
+        }
+        if count == 0 { return entry.pending.takeAll() }
+        entry.bytesReceived += count
+        chunk.withUnsafeBytes { entry.pending.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+}
+
+/// Receives until the peer closes. With `> FILE` each piece goes straight to
+/// the file, so a transfer of any size takes constant memory. On a timeout
+/// or Ctrl-C, what arrived is still printed (or written), then the error.
+private func receiveAll(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let size = call.arguments.isEmpty ? 64 * 1024 : try call.arguments.integer("BUFSIZE")
+    try call.arguments.finish()
+    guard size > 0 else { throw ShellError.value("BUFSIZE must be positive") }
+
+    var sink: Int32 = -1
+    if let redirect = call.redirect {
+        do { sink = try Files.openForWriting(redirect.path, append: redirect.append) } catch let error as Errno {
+            throw fileError(error, redirect.path)
+        }
+        call.redirectConsumed = true
+    }
+    defer { if sink >= 0 { Files.close(sink) } }
+
+    var collected = entry.pending.takeAll()
+    if sink >= 0 {
+        try collected.withUnsafeBytes { try Files.writeAll(sink, $0) }
+        collected.removeAll()
+    }
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+    defer { buffer.deallocate() }
+    do {
+        while true {
+            // Each recv has the socket's whole timeout, as in the Python loop.
+            let count = try entry.socket.receive(into: buffer, deadline: entry.socket.timeout.map { monotonicSeconds() + $0 })
+            if count == 0 { break }
+            entry.bytesReceived += count
+            let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            if sink >= 0 { try Files.writeAll(sink, piece) } else { collected.append(contentsOf: piece) }
+        }
+    } catch {
+        throw PartialResult(value: sink >= 0 ? nil : .bytes(collected), error: error)
+    }
+    return sink >= 0 ? nil : .bytes(collected)
+}

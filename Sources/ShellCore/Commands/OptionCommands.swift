@@ -1,0 +1,82 @@
+import SocketCore
+import Glibc
+
+extension CommandTable {
+    static let optionCommands: [Command] = [
+        Command(name: "setsockopt", group: .options, usage: "NAME LEVEL OPTION VALUE",
+                summary: "set a socket option to an integer or to bytes",
+                python: "NAME.setsockopt(LEVEL, OPTION, VALUE)", cCall: "setsockopt(2)",
+                argumentKinds: ["socket", "level", "option", "-"], run: setOption),
+        Command(name: "getsockopt", group: .options, usage: "NAME LEVEL OPTION [BUFLEN]",
+                summary: "read a socket option: an integer, or BUFLEN raw bytes",
+                python: "NAME.getsockopt(LEVEL, OPTION, BUFLEN)", cCall: "getsockopt(2)",
+                argumentKinds: ["socket", "level", "option", "-"], run: getOption),
+        Command(name: "settimeout", group: .options, usage: "NAME SECONDS|None",
+                summary: "make calls wait at most SECONDS (None: for ever, 0: never)",
+                python: "NAME.settimeout(SECONDS)", cCall: "",
+                argumentKinds: ["socket", "-"], run: { call in
+                    let entry = try call.arguments.socket()
+                    let timeout = try call.arguments.timeout()
+                    try call.arguments.finish()
+                    entry.socket.timeout = timeout
+                    return nil
+                }),
+        Command(name: "gettimeout", group: .options, usage: "NAME",
+                summary: "the socket's timeout in seconds, or None",
+                python: "NAME.gettimeout()", cCall: "",
+                argumentKinds: ["socket"], run: { call in
+                    let entry = try call.arguments.socket()
+                    try call.arguments.finish()
+                    return entry.socket.timeout.map(Value.float) ?? .none
+                }),
+        Command(name: "setblocking", group: .options, usage: "NAME BOOL",
+                summary: "True: wait for ever (timeout None); False: never wait (timeout 0.0)",
+                python: "NAME.setblocking(BOOL)", cCall: "",
+                argumentKinds: ["socket", "-"], run: { call in
+                    let entry = try call.arguments.socket()
+                    let blocking = try call.arguments.boolean("BOOL")
+                    try call.arguments.finish()
+                    entry.socket.timeout = blocking ? nil : 0
+                    return nil
+                }),
+        Command(name: "getblocking", group: .options, usage: "NAME",
+                summary: "whether calls on the socket may wait (a timeout counts as blocking)",
+                python: "NAME.getblocking()", cCall: "",
+                argumentKinds: ["socket"], run: { call in
+                    let entry = try call.arguments.socket()
+                    try call.arguments.finish()
+                    return .bool(entry.socket.timeout != 0)
+                }),
+    ]
+}
+
+private func setOption(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let level = try call.arguments.constant("LEVEL", .level)
+    let option = try call.arguments.constant("OPTION", .option)
+    let argument = try call.arguments.next()
+    try call.arguments.finish()
+    switch argument.kind {
+    case .bytes(let bytes):
+        try entry.socket.setOption(level: level, name: option, bytes: bytes)
+    default:
+        let value = try call.arguments.integer(argument, label: "VALUE", kind: .any)
+        guard let narrow = Int32(exactly: value) else {
+            throw ShellError.overflow("signed integer is \(value < 0 ? "less than minimum" : "greater than maximum")")
+        }
+        try entry.socket.setOption(level: level, name: option, integer: narrow)
+    }
+    return nil
+}
+
+private func getOption(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let level = try call.arguments.constant("LEVEL", .level)
+    let option = try call.arguments.constant("OPTION", .option)
+    let length = call.arguments.isEmpty ? nil : try call.arguments.integer("BUFLEN")
+    try call.arguments.finish()
+    guard let length, length != 0 else { return .int(try entry.socket.integerOption(level: level, name: option)) }
+    // CPython: "getsockopt buflen out of range" outside 1..1024.
+    guard (1...1024).contains(length) else { throw ShellError.osMessage("getsockopt buflen out of range") }
+    return .bytes(try entry.socket.option(level: level, name: option, length: length))
+}

@@ -1,0 +1,225 @@
+import SocketCore
+import Glibc
+
+extension CommandTable {
+    static let resolverCommands: [Command] = [
+        Command(name: "gethostname", group: .resolver, usage: "",
+                summary: "this machine's host name", python: "socket.gethostname()", cCall: "gethostname(2)",
+                argumentKinds: [], run: { call in
+                    try call.arguments.finish()
+                    return .str(try Resolver.hostName())
+                }),
+        Command(name: "gethostbyname", group: .resolver, usage: "HOST",
+                summary: "the first IPv4 address of HOST", python: "socket.gethostbyname(HOST)", cCall: "getaddrinfo(3)",
+                argumentKinds: ["host"], run: { call in
+                    let host = try call.arguments.text("HOST")
+                    try call.arguments.finish()
+                    return .str(try Resolver.numericHost(for: host, family: AF_INET).host)
+                }),
+        Command(name: "gethostbyname_ex", group: .resolver, usage: "HOST",
+                summary: "(name, aliases, IPv4 addresses) of HOST", python: "socket.gethostbyname_ex(HOST)",
+                cCall: "gethostbyname_r(3)", argumentKinds: ["host"], run: { call in
+                    let host = try call.arguments.text("HOST")
+                    try call.arguments.finish()
+                    _ = try Resolver.numericHost(for: host, family: AF_INET)
+                    return hostEntryValue(try Resolver.hostByName(host))
+                }),
+        Command(name: "gethostbyaddr", group: .resolver, usage: "ADDR",
+                summary: "(name, aliases, addresses) for an address or name", python: "socket.gethostbyaddr(ADDR)",
+                cCall: "gethostbyaddr_r(3)", argumentKinds: ["host"], run: { call in
+                    let host = try call.arguments.text("ADDR")
+                    try call.arguments.finish()
+                    let resolved = try Resolver.numericHost(for: host, family: AF_UNSPEC)
+                    return hostEntryValue(try Resolver.hostByAddress(resolved.host, family: resolved.family))
+                }),
+        Command(name: "getfqdn", group: .resolver, usage: "[NAME]",
+                summary: "the fully qualified name of NAME (default: this host)", python: "socket.getfqdn(NAME)",
+                cCall: "gethostbyaddr_r(3)", argumentKinds: ["host"], run: fullyQualifiedName),
+        Command(name: "getservbyname", group: .resolver, usage: "SERVICE [PROTO]",
+                summary: "the port of a service from /etc/services", python: "socket.getservbyname(SERVICE, PROTO)",
+                cCall: "getservbyname_r(3)", argumentKinds: ["service", "-"], run: { call in
+                    let service = try call.arguments.text("SERVICE")
+                    let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
+                    try call.arguments.finish()
+                    guard let port = Resolver.servicePort(name: service, proto: proto) else {
+                        throw ShellError.osMessage("service/proto not found")
+                    }
+                    return .int(port)
+                }),
+        Command(name: "getservbyport", group: .resolver, usage: "PORT [PROTO]",
+                summary: "the service name of a port", python: "socket.getservbyport(PORT, PROTO)",
+                cCall: "getservbyport_r(3)", argumentKinds: ["port", "-"], run: { call in
+                    let port = try call.arguments.integer("PORT")
+                    let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
+                    try call.arguments.finish()
+                    guard (0...65535).contains(port) else { throw ShellError.overflow("getservbyport: port must be 0-65535.") }
+                    guard let name = Resolver.serviceName(port: port, proto: proto) else {
+                        throw ShellError.osMessage("port/proto not found")
+                    }
+                    return .str(name)
+                }),
+        Command(name: "getprotobyname", group: .resolver, usage: "NAME",
+                summary: "the number of a protocol from /etc/protocols", python: "socket.getprotobyname(NAME)",
+                cCall: "getprotobyname_r(3)", argumentKinds: ["-"], run: { call in
+                    let name = try call.arguments.text("NAME")
+                    try call.arguments.finish()
+                    guard let number = Resolver.protocolNumber(name: name) else { throw ShellError.osMessage("protocol not found") }
+                    return .int(number)
+                }),
+        Command(name: "getaddrinfo", group: .resolver, usage: "HOST PORT [FAMILY] [TYPE] [PROTO] [FLAGS]",
+                summary: "every (family, type, proto, canonname, address) for HOST and PORT",
+                python: "socket.getaddrinfo(HOST, PORT, FAMILY, TYPE, PROTO, FLAGS)", cCall: "getaddrinfo(3)",
+                argumentKinds: ["host", "port", "family", "type", "-", "-"], run: addressInfo),
+        Command(name: "getnameinfo", group: .resolver, usage: "HOST PORT FLAGS",
+                summary: "(host, service) names for an address", python: "socket.getnameinfo((HOST, PORT), FLAGS)",
+                cCall: "getnameinfo(3)", argumentKinds: ["host", "port", "-"], run: nameInfo),
+        Command(name: "inet_aton", group: .resolver, usage: "ADDR",
+                summary: "an IPv4 address as 4 bytes (accepts short forms like 127.1)", python: "socket.inet_aton(ADDR)",
+                cCall: "inet_aton(3)", argumentKinds: ["host"], run: { call in
+                    let text = try call.arguments.text("ADDR")
+                    try call.arguments.finish()
+                    guard let bytes = Resolver.parseIPv4Loosely(text) else {
+                        throw ShellError.osMessage("illegal IP address string passed to inet_aton")
+                    }
+                    return .bytes(bytes)
+                }),
+        Command(name: "inet_ntoa", group: .resolver, usage: "PACKED",
+                summary: "4 bytes as a dotted IPv4 address", python: "socket.inet_ntoa(PACKED)",
+                cCall: "inet_ntoa(3)", argumentKinds: ["data"], run: { call in
+                    let bytes = try call.arguments.data("PACKED").load()
+                    try call.arguments.finish()
+                    guard bytes.count == 4 else { throw ShellError.osMessage("packed IP wrong length for inet_ntoa") }
+                    return .str(try Resolver.networkToPresentation(family: AF_INET, bytes))
+                }),
+        Command(name: "inet_pton", group: .resolver, usage: "FAMILY ADDR",
+                summary: "a numeric address as packed bytes", python: "socket.inet_pton(FAMILY, ADDR)",
+                cCall: "inet_pton(3)", argumentKinds: ["family", "host"], run: { call in
+                    let family = try call.arguments.constant("FAMILY", .family)
+                    let text = try call.arguments.text("ADDR")
+                    try call.arguments.finish()
+                    guard family == AF_INET || family == AF_INET6 else { throw ShellError.os(Errno(rawValue: EAFNOSUPPORT)) }
+                    guard let bytes = try Resolver.presentationToNetwork(family: family, text) else {
+                        throw ShellError.osMessage("illegal IP address string passed to inet_pton")
+                    }
+                    return .bytes(bytes)
+                }),
+        Command(name: "inet_ntop", group: .resolver, usage: "FAMILY PACKED",
+                summary: "packed bytes as a numeric address", python: "socket.inet_ntop(FAMILY, PACKED)",
+                cCall: "inet_ntop(3)", argumentKinds: ["family", "data"], run: { call in
+                    let family = try call.arguments.constant("FAMILY", .family)
+                    let bytes = try call.arguments.data("PACKED").load()
+                    try call.arguments.finish()
+                    guard family == AF_INET || family == AF_INET6 else { throw ShellError.value("unknown address family \(family)") }
+                    guard bytes.count == (family == AF_INET ? 4 : 16) else {
+                        throw ShellError.value("invalid length of packed IP address string")
+                    }
+                    return .str(try Resolver.networkToPresentation(family: family, bytes))
+                }),
+        byteOrder("htons", bits: 16), byteOrder("ntohs", bits: 16),
+        byteOrder("htonl", bits: 32), byteOrder("ntohl", bits: 32),
+        Command(name: "if_nameindex", group: .resolver, usage: "",
+                summary: "the network interfaces as (index, name)", python: "socket.if_nameindex()",
+                cCall: "if_nameindex(3)", argumentKinds: [], run: { call in
+                    try call.arguments.finish()
+                    return .list(try Resolver.interfaces().map { .tuple([.int($0.index), .str($0.name)]) })
+                }),
+        Command(name: "getdefaulttimeout", group: .resolver, usage: "",
+                summary: "the timeout new sockets get (None: blocking)", python: "socket.getdefaulttimeout()",
+                cCall: "", argumentKinds: [], run: { call in
+                    try call.arguments.finish()
+                    return call.session.defaultTimeout.map(Value.float) ?? .none
+                }),
+        Command(name: "setdefaulttimeout", group: .resolver, usage: "SECONDS|None",
+                summary: "set the timeout new sockets get", python: "socket.setdefaulttimeout(SECONDS)",
+                cCall: "", argumentKinds: ["-"], run: { call in
+                    let timeout = try call.arguments.timeout()
+                    try call.arguments.finish()
+                    call.session.defaultTimeout = timeout
+                    return nil
+                }),
+    ]
+}
+
+private func hostEntryValue(_ entry: HostEntry) -> Value {
+    .tuple([.str(entry.name), .list(entry.aliases.map(Value.str)), .list(entry.addresses.map(Value.str))])
+}
+
+/// `socket.htons` and friends, with CPython's range errors.
+private func byteOrder(_ name: String, bits: Int) -> Command {
+    Command(name: name, group: .resolver, usage: "X",
+            summary: "convert a \(bits)-bit integer between host and network byte order",
+            python: "socket.\(name)(X)", cCall: "\(name)(3)", argumentKinds: ["-"], run: { call in
+                let value = try call.arguments.integer("X")
+                try call.arguments.finish()
+                if bits == 16 {
+                    if value < 0 { throw ShellError.overflow("\(name): can't convert negative Python int to C 16-bit unsigned integer") }
+                    guard value <= 0xFFFF else { throw ShellError.overflow("\(name): Python int too large to convert to C 16-bit unsigned integer") }
+                    return .int(Int(UInt16(value).byteSwapped))
+                }
+                if value < 0 { throw ShellError.overflow("can't convert negative value to unsigned int") }
+                guard value <= 0xFFFF_FFFF else { throw ShellError.overflow("int larger than 32 bits") }
+                return .int(Int(UInt32(value).byteSwapped))
+            })
+}
+
+/// Python's `socket.getfqdn`, line for line: the first name with a dot among
+/// the host's name and aliases, else its name, else NAME unchanged.
+private func fullyQualifiedName(_ call: inout Call) throws -> Value? {
+    var name = call.arguments.isEmpty ? "" : try call.arguments.text("NAME")
+    try call.arguments.finish()
+    name = name.trimmingSpaces
+    if name.isEmpty || name == "0.0.0.0" || name == "::" { name = try Resolver.hostName() }
+    guard let resolved = try? Resolver.numericHost(for: name, family: AF_UNSPEC),
+          let entry = try? Resolver.hostByAddress(resolved.host, family: resolved.family) else {
+        return .str(name)
+    }
+    let candidates = [entry.name] + entry.aliases
+    return .str(candidates.first { $0.contains(".") } ?? entry.name)
+}
+
+private func addressInfo(_ call: inout Call) throws -> Value? {
+    let hostArgument = try call.arguments.next()
+    let host: String?
+    switch hostArgument.kind {
+    case .none: host = nil
+    case .string(let text), .word(let text): host = text
+    default: throw call.arguments.badArgument("HOST", hostArgument, expected: "a host name, an address or None")
+    }
+    let portArgument = try call.arguments.next()
+    let service: String?
+    switch portArgument.kind {
+    case .none: service = nil
+    case .integer(let number): service = String(number)
+    case .string(let text), .word(let text): service = text
+    default: throw call.arguments.badArgument("PORT", portArgument, expected: "a port, a service name or None")
+    }
+    let family = call.arguments.isEmpty ? AF_UNSPEC : try call.arguments.constant("FAMILY", .family)
+    let type = call.arguments.isEmpty ? 0 : try call.arguments.constant("TYPE", .type)
+    let proto = call.arguments.isEmpty ? 0 : try call.arguments.constant("PROTO", .level)
+    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
+    try call.arguments.finish()
+    let answers = try Resolver.addressInfo(host: host, service: service, family: family, type: type, proto: proto, flags: flags)
+    return .list(answers.map { answer in
+        .tuple([familyValue(answer.family), kindValue(answer.type), .int(Int(answer.proto)),
+                .str(answer.canonicalName), addressValue(answer.address)])
+    })
+}
+
+/// CPython's `getnameinfo`: the host must be numeric or resolve to one address.
+private func nameInfo(_ call: inout Call) throws -> Value? {
+    let target = try call.arguments.hostAndPort()
+    let flags = try call.arguments.constant("FLAGS", .flags)
+    try call.arguments.finish()
+    guard (0...65535).contains(target.port) else { throw ShellError.overflow("getnameinfo(): port must be 0-65535.") }
+    let answers = try Resolver.addressInfo(host: target.host, service: String(target.port),
+                                           type: Int32(SOCK_DGRAM.rawValue), flags: AI_NUMERICHOST)
+    guard let first = answers.first?.address else { throw ShellError.osMessage("sockaddr resolved to no address") }
+    if answers.count > 1 { throw ShellError.osMessage("sockaddr resolved to multiple addresses") }
+    var address = first
+    if case .ipv6(let host, let port, _, let scopeID) = first {
+        address = .ipv6(host: host, port: port, flowInfo: UInt32(truncatingIfNeeded: target.flowInfo),
+                        scopeID: target.scopeID != 0 ? UInt32(truncatingIfNeeded: target.scopeID) : scopeID)
+    }
+    let result = try Resolver.nameInfo(address, flags: flags)
+    return .tuple([.str(result.host), .str(result.service)])
+}

@@ -1,0 +1,130 @@
+import SocketCore
+
+extension CommandTable {
+    static let shellCommands: [Command] = [
+        Command(name: "help", group: .shell, usage: "[COMMAND]",
+                summary: "list the commands, or explain one", python: "help(socket)", cCall: "",
+                argumentKinds: ["command"], run: help),
+        Command(name: "history", group: .shell, usage: "[N]",
+                summary: "the last N lines typed at the prompt (all of them without N)", python: "", cCall: "",
+                argumentKinds: ["-"], run: history),
+        Command(name: "source", group: .shell, usage: "FILE",
+                summary: "run the commands in FILE in this session", python: "exec(open(FILE).read())", cCall: "",
+                argumentKinds: ["path"], run: { call in
+                    let path = try call.arguments.text("FILE")
+                    try call.arguments.finish()
+                    let outcome = try call.runner.source(path)
+                    if outcome == .interrupted { throw Interrupted() }
+                    if outcome == .failed { throw SourceFailed() }
+                    return nil
+                }),
+        Command(name: "echo", group: .shell, usage: "[TEXT...]",
+                summary: "print the arguments, separated by spaces", python: "print(TEXT)", cCall: "",
+                argumentKinds: ["-"], run: { call in
+                    var words: [String] = []
+                    while let argument = try call.arguments.optional() {
+                        switch argument.kind {
+                        case .string(let text), .word(let text): words.append(text)
+                        case .integer(let number): words.append(String(number))
+                        case .bytes(let bytes): words.append(pythonBytesRepr(bytes))
+                        default: words.append(argument.text)
+                        }
+                    }
+                    return .verbatim(escapedText(Array(words.joined(separator: " ").utf8)))
+                }),
+        Command(name: "sleep", group: .shell, usage: "SECONDS",
+                summary: "wait; Ctrl-C ends the wait", python: "time.sleep(SECONDS)", cCall: "poll(2)",
+                argumentKinds: ["-"], run: { call in
+                    let seconds = try call.arguments.number("SECONDS")
+                    try call.arguments.finish()
+                    guard seconds >= 0 else { throw ShellError.value("sleep length must be non-negative") }
+                    try interruptibleSleep(seconds)
+                    return nil
+                }),
+        Command(name: "set", group: .shell, usage: "[OPTION VALUE]",
+                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES",
+                python: "", cCall: "", argumentKinds: ["setting", "-"], run: setting),
+        Command(name: "quit", group: .shell, usage: "[CODE]",
+                summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
+                argumentKinds: ["-"], run: { call in
+                    let code = call.arguments.isEmpty ? 0 : try call.arguments.integer("CODE")
+                    try call.arguments.finish()
+                    throw ExitRequest(code: Int32(truncatingIfNeeded: code))
+                }),
+    ]
+}
+
+/// `source` of a file in which a command failed: the file's own lines said
+/// what failed, so this error line only says where the file stopped mattering.
+struct SourceFailed: Error {}
+
+/// The settings `set` knows, in the order it lists them.
+public let settingNames = ["display", "maxline"]
+
+private func setting(_ call: inout Call) throws -> Value? {
+    let session = call.session
+    if call.arguments.isEmpty {
+        return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)")
+    }
+    let name = try call.arguments.text("OPTION")
+    switch name {
+    case "display":
+        let value = try call.arguments.text("VALUE")
+        try call.arguments.finish()
+        guard let mode = DisplayMode(rawValue: value) else {
+            throw ShellError.value("display must be repr, hex or text, not \(pythonStringRepr(value))")
+        }
+        session.display = mode
+    case "maxline":
+        let value = try call.arguments.integer("VALUE")
+        try call.arguments.finish()
+        guard value > 0 else { throw ShellError.value("maxline must be a positive number of bytes") }
+        session.maxLine = value
+    default:
+        throw ShellError.value("unknown setting \(pythonStringRepr(name)); settings: \(settingNames.joined(separator: ", "))")
+    }
+    return nil
+}
+
+private func history(_ call: inout Call) throws -> Value? {
+    let count = call.arguments.isEmpty ? nil : try call.arguments.integer("N")
+    try call.arguments.finish()
+    guard let lines = call.session.history?() else { return nil }
+    let first = max(0, lines.count - (count ?? lines.count))
+    let shown = lines[first...].enumerated().map { offset, line in
+        let number = String(first + offset + 1)
+        return String(repeating: " ", count: max(0, 5 - number.count)) + number + "  " + line
+    }
+    return shown.isEmpty ? nil : .verbatim(shown.joined(separator: "\n"))
+}
+
+private func help(_ call: inout Call) throws -> Value? {
+    if call.arguments.isEmpty {
+        var lines = ["Commands (help COMMAND for more; values print as Python prints them):"]
+        for group in CommandGroup.allCases {
+            lines.append("")
+            lines.append(group.rawValue.prefix(1).uppercased() + group.rawValue.dropFirst() + ":")
+            for command in CommandTable.all where command.group == group {
+                let padding = String(repeating: " ", count: max(1, 18 - command.name.count))
+                lines.append("  \(command.name)\(padding)\(command.summary)")
+            }
+        }
+        return .verbatim(lines.joined(separator: "\n"))
+    }
+    let name = try call.arguments.text("COMMAND")
+    try call.arguments.finish()
+    guard let command = CommandTable.lookup(name) else {
+        var message = "no command '\(name)'"
+        if let suggestion = CommandTable.nearest(to: name) { message += ". Did you mean: '\(suggestion)'?" }
+        throw ShellError.value(message)
+    }
+    var lines = ["usage: \(command.usageLine)", "", "  \(command.summary)"]
+    if !command.python.isEmpty { lines.append("  Python: \(command.python)") }
+    if !command.cCall.isEmpty { lines.append("  C call: \(command.cCall)") }
+    if let example = helpExamples[command.name] { lines.append("  Example: \(example)") }
+    if let errors = helpErrors[command.name] {
+        lines.append("  Errors you may meet:")
+        lines += errors.map { "    \($0)" }
+    }
+    return .verbatim(lines.joined(separator: "\n"))
+}

@@ -1,0 +1,319 @@
+import SocketCore
+import Glibc
+
+extension CommandTable {
+    static let socketCommands: [Command] = [
+        Command(name: "socket", group: .sockets, usage: "NAME [FAMILY] [TYPE] [PROTO]",
+                summary: "create a socket (AF_INET, SOCK_STREAM unless told; tcp, udp, tcp6, udp6 set both)",
+                python: "NAME = socket.socket(FAMILY, TYPE, PROTO)", cCall: "socket(2)",
+                argumentKinds: ["newname", "family", "type", "-"], run: socketCommand),
+        Command(name: "socketpair", group: .sockets, usage: "A B [FAMILY] [TYPE]",
+                summary: "create two connected sockets (AF_UNIX, SOCK_STREAM unless told)",
+                python: "A, B = socket.socketpair(FAMILY, TYPE)", cCall: "socketpair(2)",
+                argumentKinds: ["newname", "newname", "family", "type"], run: socketPair),
+        Command(name: "create_connection", group: .sockets, usage: "NAME HOST PORT [TIMEOUT]",
+                summary: "connect a new TCP socket to the first address of HOST that answers",
+                python: "NAME = socket.create_connection((HOST, PORT), TIMEOUT)", cCall: "getaddrinfo(3), socket(2), connect(2)",
+                argumentKinds: ["newname", "host", "port", "-"], run: createConnection),
+        Command(name: "create_server", group: .sockets, usage: "NAME HOST PORT [FAMILY] [BACKLOG]",
+                summary: "create a listening TCP socket with SO_REUSEADDR, bound to HOST PORT",
+                python: "NAME = socket.create_server((HOST, PORT), family=FAMILY, backlog=BACKLOG)",
+                cCall: "socket(2), setsockopt(2), bind(2), listen(2)",
+                argumentKinds: ["newname", "host", "port", "family", "-"], run: createServer),
+        Command(name: "bind", group: .sockets, usage: "NAME HOST PORT",
+                summary: "give the socket a local address (HOST '' or * is any; PORT 0 lets the kernel choose)",
+                python: "NAME.bind((HOST, PORT))", cCall: "bind(2)",
+                argumentKinds: ["socket", "host", "port"], run: bind),
+        Command(name: "listen", group: .sockets, usage: "NAME [BACKLOG]",
+                summary: "accept connections on the socket from now on",
+                python: "NAME.listen(BACKLOG)", cCall: "listen(2)",
+                argumentKinds: ["socket", "-"], run: listen),
+        Command(name: "accept", group: .sockets, usage: "NAME [NEWNAME]",
+                summary: "wait for a connection; the new socket is NEWNAME (default NAME_1, NAME_2, ...)",
+                python: "NEWNAME, addr = NAME.accept()", cCall: "accept(2)",
+                argumentKinds: ["socket", "newname"], run: accept),
+        Command(name: "connect", group: .sockets, usage: "NAME HOST PORT",
+                summary: "connect the socket to a remote address",
+                python: "NAME.connect((HOST, PORT))", cCall: "connect(2)",
+                argumentKinds: ["socket", "host", "port"], run: connect),
+        Command(name: "connect_ex", group: .sockets, usage: "NAME HOST PORT",
+                summary: "connect, returning the errno instead of raising (0 on success)",
+                python: "NAME.connect_ex((HOST, PORT))", cCall: "connect(2)",
+                argumentKinds: ["socket", "host", "port"], run: connectEx),
+        Command(name: "shutdown", group: .sockets, usage: "NAME HOW",
+                summary: "stop reading (rd), writing (wr) or both (rdwr) on a connection",
+                python: "NAME.shutdown(HOW)", cCall: "shutdown(2)",
+                argumentKinds: ["socket", "shutdown"], run: shutdown),
+        Command(name: "close", group: .sockets, usage: "NAME",
+                summary: "close the socket and free its name",
+                python: "NAME.close()", cCall: "close(2)",
+                argumentKinds: ["socket"], run: close),
+        Command(name: "getsockname", group: .sockets, usage: "NAME",
+                summary: "the socket's local address",
+                python: "NAME.getsockname()", cCall: "getsockname(2)",
+                argumentKinds: ["socket"], run: { call in
+                    let entry = try call.arguments.socket()
+                    try call.arguments.finish()
+                    return addressValue(try entry.socket.localAddress())
+                }),
+        Command(name: "getpeername", group: .sockets, usage: "NAME",
+                summary: "the address of the socket's peer",
+                python: "NAME.getpeername()", cCall: "getpeername(2)",
+                argumentKinds: ["socket"], run: { call in
+                    let entry = try call.arguments.socket()
+                    try call.arguments.finish()
+                    return addressValue(try entry.socket.peerAddress())
+                }),
+        Command(name: "fileno", group: .sockets, usage: "NAME",
+                summary: "the socket's file descriptor",
+                python: "NAME.fileno()", cCall: "",
+                argumentKinds: ["socket"], run: { call in
+                    let entry = try call.arguments.socket()
+                    try call.arguments.finish()
+                    return .int(Int(entry.socket.fileDescriptor))
+                }),
+        Command(name: "select", group: .sockets, usage: "READ [WRITE] [TIMEOUT]",
+                summary: "wait until sockets in [a, b] are readable or writable; prints ([ready to read], [ready to write])",
+                python: "select.select(READ, WRITE, [], TIMEOUT)", cCall: "poll(2)",
+                argumentKinds: ["socket", "socket", "-"], run: select),
+        Command(name: "sockets", group: .sockets, usage: "",
+                summary: "list the open sockets: name, fd, family, type, state, addresses, timeout, bytes",
+                python: "", cCall: "getsockname(2), getpeername(2)",
+                argumentKinds: [], run: socketsTable),
+    ]
+}
+
+private func socketCommand(_ call: inout Call) throws -> Value? {
+    let name = try call.arguments.name()
+    var family = AF_INET
+    var type = Int32(SOCK_STREAM.rawValue)
+    var proto: Int32 = 0
+    let shorthands: [String: (Int32, Int32)] = [
+        "tcp": (AF_INET, Int32(SOCK_STREAM.rawValue)), "udp": (AF_INET, Int32(SOCK_DGRAM.rawValue)),
+        "tcp6": (AF_INET6, Int32(SOCK_STREAM.rawValue)), "udp6": (AF_INET6, Int32(SOCK_DGRAM.rawValue)),
+    ]
+    if case .word(let word)? = call.arguments.peek?.kind, let pair = shorthands[word] {
+        _ = try call.arguments.next()
+        (family, type) = pair
+    } else if !call.arguments.isEmpty {
+        family = try call.arguments.constant("FAMILY", .family)
+        if !call.arguments.isEmpty { type = try call.arguments.constant("TYPE", .type) }
+    }
+    if !call.arguments.isEmpty { proto = try call.arguments.constant("PROTO", .level) }
+    try call.arguments.finish()
+    try call.session.checkFree(name)
+    let socket = try Socket(family: family, type: type, proto: proto, timeout: call.session.defaultTimeout)
+    call.session.add(socket, as: name)
+    return nil
+}
+
+private func socketPair(_ call: inout Call) throws -> Value? {
+    let first = try call.arguments.name("A")
+    let second = try call.arguments.name("B")
+    var family = AF_UNIX
+    var type = Int32(SOCK_STREAM.rawValue)
+    if !call.arguments.isEmpty { family = try call.arguments.constant("FAMILY", .family) }
+    if !call.arguments.isEmpty { type = try call.arguments.constant("TYPE", .type) }
+    try call.arguments.finish()
+    try call.session.checkFree(first)
+    try call.session.checkFree(second)
+    guard first != second else { throw ShellError.value("the two sockets of a pair need two names") }
+    let (a, b) = try Socket.pair(family: family, type: type, proto: 0, timeout: call.session.defaultTimeout)
+    call.session.add(a, as: first)
+    call.session.add(b, as: second)
+    return nil
+}
+
+/// Python's `create_connection`: every address getaddrinfo gives, in order,
+/// until one connects; the last error if none does.
+private func createConnection(_ call: inout Call) throws -> Value? {
+    let name = try call.arguments.name()
+    let target = try call.arguments.hostAndPort()
+    var timeout = call.session.defaultTimeout
+    if !call.arguments.isEmpty { timeout = try call.arguments.timeout("TIMEOUT") }
+    try call.arguments.finish()
+    try call.session.checkFree(name)
+    let answers = try Resolver.addressInfo(host: target.host, service: String(target.port), type: Int32(SOCK_STREAM.rawValue))
+    var lastError: Error = ShellError.osMessage("getaddrinfo returns an empty list")
+    for answer in answers {
+        guard let address = answer.address else { continue }
+        do {
+            let socket = try Socket(family: answer.family, type: answer.type, proto: answer.proto, timeout: timeout)
+            try socket.connect(address)
+            call.session.add(socket, as: name)
+            return nil
+        } catch let interrupted as Interrupted {
+            throw interrupted
+        } catch {
+            lastError = error
+        }
+    }
+    throw lastError
+}
+
+/// Python's `create_server`: SO_REUSEADDR, IPV6_V6ONLY for AF_INET6, bind, listen.
+private func createServer(_ call: inout Call) throws -> Value? {
+    let name = try call.arguments.name()
+    let target = try call.arguments.hostAndPort()
+    var family = AF_INET
+    var backlog: Int?
+    if !call.arguments.isEmpty { family = try call.arguments.constant("FAMILY", .family) }
+    if !call.arguments.isEmpty { backlog = try call.arguments.integer("BACKLOG") }
+    try call.arguments.finish()
+    try call.session.checkFree(name)
+    guard (0...65535).contains(target.port) else { throw ShellError.overflow("bind(): port must be 0-65535.") }
+    let socket = try Socket(family: family, type: Int32(SOCK_STREAM.rawValue), proto: 0, timeout: call.session.defaultTimeout)
+    try socket.setOption(level: SOL_SOCKET, name: SO_REUSEADDR, integer: 1)
+    if family == AF_INET6 { try? socket.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, integer: 1) }
+    let host = target.host == "*" ? "" : target.host
+    let resolved = try Resolver.numericHost(for: host, family: family)
+    let address: SocketAddress = family == AF_INET6
+        ? .ipv6(host: resolved.host, port: UInt16(target.port), flowInfo: UInt32(target.flowInfo), scopeID: resolved.scopeID)
+        : .ipv4(host: resolved.host, port: UInt16(target.port))
+    do {
+        try socket.bind(address)
+    } catch let error as Errno {
+        let shown = Value.tuple([.str(target.host), .int(target.port)]).repr
+        throw ShellError.os(error, detail: "\(error.message) (while attempting to bind on address \(shown))")
+    }
+    try socket.listen(backlog: Int32(clamping: max(0, backlog ?? 128)))
+    call.session.add(socket, as: name)
+    return nil
+}
+
+private func bind(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let address = try call.arguments.address(family: entry.socket.family, caller: "bind")
+    try call.arguments.finish()
+    try entry.socket.bind(address)
+    return nil
+}
+
+private func listen(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    // CPython's default: min(SOMAXCONN, 128); a negative backlog means 0.
+    let backlog = call.arguments.isEmpty ? 128 : try call.arguments.integer("BACKLOG")
+    try call.arguments.finish()
+    try entry.socket.listen(backlog: Int32(clamping: max(0, backlog)))
+    return nil
+}
+
+private func accept(_ call: inout Call) throws -> Value? {
+    let listener = try call.arguments.socket()
+    let newName = call.arguments.isEmpty ? nil : try call.arguments.name("NEWNAME")
+    try call.arguments.finish()
+    if let newName { try call.session.checkFree(newName) }
+    let (socket, peer) = try listener.socket.accept(timeout: call.session.defaultTimeout)
+    let entry = call.session.add(socket, as: newName ?? call.session.acceptedName(for: listener))
+    return .tuple([.verbatim(socketRepr(entry)), addressValue(peer)])
+}
+
+private func connect(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let address = try call.arguments.address(family: entry.socket.family, caller: "connect")
+    try call.arguments.finish()
+    try entry.socket.connect(address)
+    return nil
+}
+
+private func connectEx(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let address = try call.arguments.address(family: entry.socket.family, caller: "connect_ex")
+    try call.arguments.finish()
+    do {
+        try entry.socket.connect(address)
+        return .int(0)
+    } catch let error as Errno {
+        return .int(Int(error.rawValue))
+    } catch is TimeoutExpired {
+        // CPython's connect_ex reports an expired timeout as EWOULDBLOCK.
+        return .int(Int(EWOULDBLOCK))
+    }
+}
+
+private func shutdown(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    let how = try call.arguments.constant("HOW", .shutdown)
+    try call.arguments.finish()
+    try entry.socket.shutdown(how: how)
+    return nil
+}
+
+private func close(_ call: inout Call) throws -> Value? {
+    let entry = try call.arguments.socket()
+    try call.arguments.finish()
+    call.session.remove(entry.name)
+    try entry.socket.close()
+    return nil
+}
+
+/// `select [a, b] [c] 1.5`: names in, names out. Bytes already buffered for
+/// a socket make it readable at once, as Python's buffered readers do.
+private func select(_ call: inout Call) throws -> Value? {
+    func names(_ label: String) throws -> [SocketEntry] {
+        let argument = try call.arguments.next()
+        switch argument.kind {
+        case .list(let items), .tuple(let items):
+            return try items.map { item in
+                guard case .word(let name) = item.kind else {
+                    throw call.arguments.badArgument(label, item, expected: "a socket name")
+                }
+                return try call.session.entry(named: name)
+            }
+        case .word(let name):
+            return [try call.session.entry(named: name)]
+        default:
+            throw call.arguments.badArgument(label, argument, expected: "a list of socket names like [a, b]")
+        }
+    }
+    let readers = try names("READ")
+    var writers: [SocketEntry] = []
+    var timeout: Double?
+    if let next = call.arguments.peek {
+        switch next.kind {
+        case .list, .tuple, .word: writers = try names("WRITE")
+        default: break
+        }
+    }
+    if !call.arguments.isEmpty { timeout = try call.arguments.timeout("TIMEOUT") }
+    try call.arguments.finish()
+
+    let buffered = readers.filter { $0.bufferedCount > 0 }
+    var readable: [SocketEntry] = []
+    var writable: [SocketEntry] = []
+    if buffered.isEmpty {
+        let requests = readers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLIN)) }
+            + writers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLOUT)) }
+        do {
+            let ready = try pollUntilReady(requests, deadline: timeout.map { monotonicSeconds() + $0 })
+            readable = readers.enumerated().filter { ready[$0.offset] != 0 }.map(\.element)
+            writable = writers.enumerated().filter { ready[readers.count + $0.offset] != 0 }.map(\.element)
+        } catch is TimeoutExpired {
+            // select's timeout is not an error: it returns empty lists.
+        }
+    } else {
+        readable = buffered
+        if !writers.isEmpty {
+            let ready = try? pollUntilReady(writers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLOUT)) },
+                                            deadline: monotonicSeconds())
+            writable = writers.enumerated().filter { (ready?[$0.offset] ?? 0) != 0 }.map(\.element)
+        }
+    }
+    let list = { (entries: [SocketEntry]) in Value.list(entries.map { .verbatim($0.name) }) }
+    return .tuple([list(readable), list(writable)])
+}
+
+private func socketsTable(_ call: inout Call) throws -> Value? {
+    try call.arguments.finish()
+    guard !call.session.entries.isEmpty else { return .verbatim("(no open sockets)") }
+    var rows = [["name", "fd", "family", "type", "state", "local", "remote", "timeout", "sent", "received"]]
+    for entry in call.session.entries {
+        let socket = entry.socket
+        let local = (try? socket.localAddress()).map { addressValue($0).str } ?? "-"
+        let remote = (try? socket.peerAddress()).map { addressValue($0).str } ?? "-"
+        rows.append([entry.name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type),
+                     socketState(socket), local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
+                     socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived)])
+    }
+    return .verbatim(formatTable(rows))
+}

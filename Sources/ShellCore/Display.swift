@@ -1,0 +1,87 @@
+/// How a value is shown at the top level, after `set display`.
+///
+/// Only bytes change with the mode; every mode escapes control bytes, so a
+/// peer cannot write escape sequences to the user's terminal.
+func displayText(_ value: Value, mode: DisplayMode) -> String {
+    guard case .bytes(let bytes) = value else { return value.repr }
+    switch mode {
+    case .repr: return value.repr
+    case .hex: return hexDump(bytes)
+    case .text: return escapedText(bytes)
+    }
+}
+
+/// `hexdump -C`: offset, sixteen bytes in two groups of eight, the printable
+/// ASCII between bars, and the total length last.
+func hexDump(_ bytes: [UInt8]) -> String {
+    var lines: [String] = []
+    var offset = 0
+    while offset < bytes.count {
+        let row = bytes[offset..<min(offset + 16, bytes.count)]
+        var line = hex(UInt32(offset), width: 8) + "  "
+        for column in 0..<16 {
+            if column < row.count {
+                line += hexByte(row[row.startIndex + column]) + " "
+            } else {
+                line += "   "
+            }
+            if column == 7 { line += " " }
+        }
+        line += " |"
+        for byte in row { line.unicodeScalars.append((0x20..<0x7F).contains(byte) ? Unicode.Scalar(byte) : ".") }
+        line += "|"
+        lines.append(line)
+        offset += 16
+    }
+    lines.append(hex(UInt32(bytes.count), width: 8))
+    return lines.joined(separator: "\n")
+}
+
+/// The bytes decoded as UTF-8, newlines and tabs kept, every other control
+/// character, invalid byte and bidirectional override escaped as in a repr.
+func escapedText(_ bytes: [UInt8]) -> String {
+    var text = ""
+    var index = 0
+    while index < bytes.count {
+        let (scalar, length) = decodeUTF8(bytes, at: index)
+        if let scalar {
+            if scalar == "\n" || scalar == "\t" {
+                text.unicodeScalars.append(scalar)
+            } else if scalar == "\\" {
+                text += "\\\\"
+            } else if let escaped = escapedIfUnprintable(scalar) {
+                text += escaped
+            } else {
+                text.unicodeScalars.append(scalar)
+            }
+        } else {
+            text += "\\x" + hexByte(bytes[index])
+        }
+        index += length
+    }
+    return text
+}
+
+/// One UTF-8 sequence at `index`: the scalar and its length, or nil and 1
+/// for a byte that does not start a valid sequence.
+func decodeUTF8(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar?, Int) {
+    let lead = bytes[index]
+    if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
+    let length: Int
+    var value: UInt32
+    switch lead {
+    case 0xC2...0xDF: length = 2; value = UInt32(lead & 0x1F)
+    case 0xE0...0xEF: length = 3; value = UInt32(lead & 0x0F)
+    case 0xF0...0xF4: length = 4; value = UInt32(lead & 0x07)
+    default: return (nil, 1)
+    }
+    guard index + length <= bytes.count else { return (nil, 1) }
+    for offset in 1..<length {
+        let byte = bytes[index + offset]
+        guard byte & 0xC0 == 0x80 else { return (nil, 1) }
+        value = value << 6 | UInt32(byte & 0x3F)
+    }
+    let minimum: UInt32 = [0, 0, 0x80, 0x800, 0x10000][length]
+    guard value >= minimum, let scalar = Unicode.Scalar(value) else { return (nil, 1) }
+    return (scalar, length)
+}

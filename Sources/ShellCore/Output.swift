@@ -1,0 +1,28 @@
+/// Where a runner's text goes: values to one stream, errors to another.
+public protocol Output: AnyObject {
+    /// One value's text, without the final newline.
+    func value(_ text: String)
+    /// One error line, without the final newline.
+    func error(_ text: String)
+}
+
+/// An Output that keeps every line in order, for `--check` and tests.
+public final class CapturedOutput: Output {
+    public enum Line: Equatable {
+        case value(String)
+        case error(String)
+        public var text: String {
+            switch self {
+            case .value(let text), .error(let text): return text
+            }
+        }
+    }
+
+    public private(set) var lines: [Line] = []
+    public init() {}
+    public func value(_ text: String) { lines.append(contentsOf: text.split(separator: "\n", omittingEmptySubsequences: false).map { .value(String($0)) }) }
+    public func error(_ text: String) { lines.append(.error(text)) }
+    public func clear() { lines.removeAll() }
+    public var values: [String] { lines.compactMap { if case .value(let text) = $0 { return text } else { return nil } } }
+    public var errors: [String] { lines.compactMap { if case .error(let text) = $0 { return text } else { return nil } } }
+}

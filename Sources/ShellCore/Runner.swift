@@ -1,0 +1,146 @@
+import SocketCore
+
+/// Runs lines of the command language against a session: the one input loop
+/// behind the terminal, scripts, `-c`, stdin, `source` and `--check`. Only the
+/// prompt, the history and the `FILE:LINE:` prefix differ between them, and
+/// those belong to the caller.
+public final class Runner {
+    public let session: Session
+    public let output: Output
+    /// `--echo`: print `sock> COMMAND` before each command's output.
+    public var echo = false
+    /// Set by any failing command; scripts exit 1 when it is.
+    public private(set) var anyFailed = false
+    private var sourceDepth = 0
+
+    public init(session: Session, output: Output) {
+        self.session = session
+        self.output = output
+    }
+
+    public enum Outcome: Equatable {
+        case succeeded, failed, interrupted
+    }
+
+    /// Runs one line. A failing command prints one error line (prefixed by
+    /// `location`, when given) and ends the line, as a failing statement ends
+    /// a line of `;`-separated statements in Python.
+    /// Throws `ExitRequest` for `quit`/`exit`.
+    @discardableResult
+    public func run(line: String, location: String? = nil) throws -> Outcome {
+        let commands: [ParsedCommand]
+        do {
+            commands = try Lexer.parse(line)
+        } catch {
+            if echo { output.value("sock> " + line.trimmingSpaces) }
+            return report(error, location: location)
+        }
+        for parsed in commands {
+            if echo { output.value("sock> " + parsed.source) }
+            let outcome = try run(parsed, location: location)
+            if outcome != .succeeded { return outcome }
+        }
+        return .succeeded
+    }
+
+    private func run(_ parsed: ParsedCommand, location: String?) throws -> Outcome {
+        guard let command = CommandTable.lookup(parsed.name) else {
+            var message = "name '\(parsed.name)' is not defined"
+            if let suggestion = CommandTable.nearest(to: parsed.name) {
+                message += ". Did you mean: '\(suggestion)'?"
+            }
+            return report(ShellError("NameError", message), location: location)
+        }
+        var call = Call(command: command, session: session, runner: self,
+                        arguments: Arguments(parsed.arguments, command: command, session: session),
+                        redirect: parsed.redirect)
+        do {
+            let value = try command.run(&call)
+            try deliver(value, of: call)
+            return .succeeded
+        } catch let exit as ExitRequest {
+            throw exit
+        } catch let partial as PartialResult {
+            try? deliver(partial.value, of: call)
+            return report(partial.error, location: location)
+        } catch {
+            return report(error, location: location)
+        }
+    }
+
+    /// Prints a value, or writes it to the command's `> FILE`.
+    private func deliver(_ value: Value?, of call: Call) throws {
+        guard let value else { return }
+        guard let redirect = call.redirect else {
+            output.value(displayText(value, mode: session.display))
+            return
+        }
+        guard !call.redirectConsumed else { return }
+        let bytes: [UInt8]
+        if case .bytes(let raw) = value { bytes = raw } else { bytes = Array((value.repr + "\n").utf8) }
+        try writeFile(redirect, bytes)
+    }
+
+    private func report(_ error: Error, location: String?) -> Outcome {
+        anyFailed = true
+        // The sourced file's own lines already reported what failed in it.
+        if error is SourceFailed { return .failed }
+        let shellError = ShellError(error)
+        output.error((location.map { "\($0): " } ?? "") + shellError.line)
+        if error is Interrupted {
+            Interruption.clear()
+            return .interrupted
+        }
+        return .failed
+    }
+
+    /// Runs every line of a file with `FILE:LINE:` on its errors. Stops at the
+    /// first failure when `stopOnError`, and always on Ctrl-C.
+    public func run(file path: String, stopOnError: Bool) throws -> Outcome {
+        let bytes = try readFile(path)
+        return try run(text: String(decoding: bytes, as: UTF8.self), name: path, stopOnError: stopOnError)
+    }
+
+    /// Runs the lines of `text`, naming them `name:LINE` in errors.
+    public func run(text: String, name: String, stopOnError: Bool) throws -> Outcome {
+        var result = Outcome.succeeded
+        var number = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let outcome = try run(line: String(line), location: "\(name):\(number)")
+            if outcome == .interrupted { return .interrupted }
+            if outcome == .failed {
+                result = .failed
+                if stopOnError { return .failed }
+            }
+        }
+        return result
+    }
+
+    /// `source FILE`: nested at most 32 deep, so a file that sources itself ends.
+    func source(_ path: String) throws -> Outcome {
+        guard sourceDepth < 32 else { throw ShellError("RecursionError", "source nested more than 32 deep") }
+        sourceDepth += 1
+        defer { sourceDepth -= 1 }
+        return try run(file: path, stopOnError: false)
+    }
+}
+
+/// Writes bytes to a `> FILE` target, creating or appending as it says.
+func writeFile(_ redirect: Redirect, _ bytes: [UInt8]) throws {
+    let fd: Int32
+    do { fd = try Files.openForWriting(redirect.path, append: redirect.append) } catch let error as Errno {
+        throw fileError(error, redirect.path)
+    }
+    defer { Files.close(fd) }
+    try bytes.withUnsafeBytes { try Files.writeAll(fd, $0) }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars = scalars.dropLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,90 @@
+import SocketCore
+
+/// A socket the session holds under a name.
+public final class SocketEntry {
+    public let name: String
+    public let socket: Socket
+    var pending = ReadBuffer()
+    public internal(set) var bytesSent = 0
+    public internal(set) var bytesReceived = 0
+    /// The index `accept` tries next for default names `NAME_1`, `NAME_2`, ...
+    var nextAcceptIndex = 1
+
+    init(name: String, socket: Socket) {
+        self.name = name
+        self.socket = socket
+    }
+
+    /// Bytes already received and waiting for the next read.
+    public var bufferedCount: Int { pending.count }
+}
+
+/// How `recv` and friends show bytes at the top level.
+public enum DisplayMode: String, CaseIterable {
+    case repr, hex, text
+}
+
+/// The state a command works on: named sockets, settings, and the hooks the
+/// terminal provides (history).
+public final class Session {
+    /// Open sockets in the order they were made.
+    public private(set) var entries: [SocketEntry] = []
+    private var byName: [String: SocketEntry] = [:]
+
+    public var display = DisplayMode.repr
+    /// The longest line `recvline`/`recvuntil` will gather before giving up.
+    public var maxLine = 1 << 20
+    /// `socket.setdefaulttimeout`: given to every new socket.
+    public var defaultTimeout: Double?
+
+    /// The interactive history, oldest first, when there is one.
+    public var history: (() -> [String])?
+
+    public init() {}
+
+    public func entry(named name: String) throws -> SocketEntry {
+        guard let entry = byName[name] else { throw ShellError.name(name) }
+        return entry
+    }
+
+    public func contains(_ name: String) -> Bool { byName[name] != nil }
+
+    /// Fails unless `name` is an identifier that no open socket holds.
+    func checkFree(_ name: String) throws {
+        guard isIdentifier(name) else {
+            throw ShellError.value("socket names are identifiers ([A-Za-z_][A-Za-z0-9_]*), not \(pythonStringRepr(name))")
+        }
+        if byName[name] != nil {
+            throw ShellError.value("name '\(name)' is already an open socket; close it first")
+        }
+    }
+
+    @discardableResult
+    func add(_ socket: Socket, as name: String) -> SocketEntry {
+        let entry = SocketEntry(name: name, socket: socket)
+        entries.append(entry)
+        byName[name] = entry
+        return entry
+    }
+
+    func remove(_ name: String) {
+        byName[name] = nil
+        entries.removeAll { $0.name == name }
+    }
+
+    /// Closes every socket, as the end of a session does.
+    public func closeAll() {
+        for entry in entries { try? entry.socket.close() }
+        entries.removeAll()
+        byName.removeAll()
+    }
+
+    /// The next free default name for a socket accepted on `listener`.
+    func acceptedName(for listener: SocketEntry) -> String {
+        while true {
+            let candidate = "\(listener.name)_\(listener.nextAcceptIndex)"
+            listener.nextAcceptIndex += 1
+            if byName[candidate] == nil { return candidate }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import SocketCore
+
+/// An error as the last line of CPython's traceback shows it: `Type: message`.
+///
+/// Every failure, from a syscall or from the shell itself, becomes one of these
+/// in one place (`ShellError.init(_:)`), so the text cannot drift.
+public struct ShellError: Error, Equatable {
+    public let type: String
+    public let message: String
+
+    public init(_ type: String, _ message: String) {
+        self.type = type
+        self.message = message
+    }
+
+    /// The line printed for it.
+    public var line: String { message.isEmpty ? type : "\(type): \(message)" }
+
+    /// An OSError for `errno`, under the subclass CPython's errno map gives it
+    /// (`ConnectionRefusedError`, `BrokenPipeError`, ...).
+    public static func os(_ errno: Errno, detail: String? = nil) -> ShellError {
+        ShellError(osErrorType(errno.rawValue), "[Errno \(errno.rawValue)] \(detail ?? errno.message)")
+    }
+
+    public static func type(_ message: String) -> ShellError { ShellError("TypeError", message) }
+    public static func value(_ message: String) -> ShellError { ShellError("ValueError", message) }
+    public static func osMessage(_ message: String) -> ShellError { ShellError("OSError", message) }
+    public static func overflow(_ message: String) -> ShellError { ShellError("OverflowError", message) }
+    public static func name(_ name: String) -> ShellError { ShellError("NameError", "name '\(name)' is not defined") }
+    public static func syntax(_ message: String, column: Int) -> ShellError {
+        ShellError("SyntaxError", "\(message) (column \(column))")
+    }
+
+    /// Maps any error thrown below the shell to what CPython would raise.
+    public init(_ error: Error) {
+        switch error {
+        case let shellError as ShellError: self = shellError
+        case let errno as Errno: self = .os(errno)
+        case is TimeoutExpired: self.init("TimeoutError", "timed out")
+        case is Interrupted: self.init("KeyboardInterrupt", "")
+        case let resolver as ResolverError: self.init("socket.gaierror", "[Errno \(resolver.code)] \(resolver.message)")
+        case let host as HostError: self.init("socket.herror", "[Errno \(host.code)] \(host.message)")
+        case is AddressFamilyMismatch: self.init("OSError", "address family mismatched")
+        default: self.init("OSError", "\(error)")
+        }
+    }
+}
+
+/// CPython's `errnomap` (Objects/exceptions.c): the OSError subclass for an errno.
+func osErrorType(_ code: Int32) -> String {
+    switch code {
+    case 11, 114, 115: return "BlockingIOError"        // EAGAIN, EALREADY, EINPROGRESS
+    case 10: return "ChildProcessError"                 // ECHILD
+    case 32, 108: return "BrokenPipeError"              // EPIPE, ESHUTDOWN
+    case 103: return "ConnectionAbortedError"           // ECONNABORTED
+    case 111: return "ConnectionRefusedError"           // ECONNREFUSED
+    case 104: return "ConnectionResetError"             // ECONNRESET
+    case 17: return "FileExistsError"                   // EEXIST
+    case 2: return "FileNotFoundError"                  // ENOENT
+    case 21: return "IsADirectoryError"                 // EISDIR
+    case 20: return "NotADirectoryError"                // ENOTDIR
+    case 4: return "InterruptedError"                   // EINTR
+    case 13, 1: return "PermissionError"                // EACCES, EPERM
+    case 3: return "ProcessLookupError"                 // ESRCH
+    case 110: return "TimeoutError"                     // ETIMEDOUT
+    default: return "OSError"
+    }
+}
+
+/// A command that produced part of its value before it failed: `recvall`
+/// that times out prints what it received, then the error.
+public struct PartialResult: Error {
+    public let value: Value?
+    public let error: Error
+}
+
+/// `quit` / `exit [CODE]`.
+public struct ExitRequest: Error {
+    public let code: Int32
+}

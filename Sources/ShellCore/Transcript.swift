@@ -1,0 +1,158 @@
+import SocketCore
+
+/// Transcripts (SPEC section 7): text in which examples look like a session
+/// on screen. `sock> ` lines are commands; the lines after one, up to the next
+/// command, a blank line or a Markdown code fence, are what it must print.
+public struct TranscriptExample: Equatable {
+    /// 1-based line of the command in its file.
+    public let line: Int
+    public let command: String
+    public let expected: [String]
+}
+
+public enum Transcript {
+    public static let prompt = "sock> "
+
+    /// The examples of a transcript, in order.
+    public static func examples(in text: String) -> [TranscriptExample] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            line.hasSuffix("\r") ? line.dropLast() : line
+        }
+        var examples: [TranscriptExample] = []
+        var index = 0
+        while index < lines.count {
+            let line = lines[index]
+            let indentation = line.prefix { $0 == " " || $0 == "\t" }
+            let body = line.dropFirst(indentation.count)
+            guard body.hasPrefix(prompt) || body == prompt.dropLast() else { index += 1; continue }
+            let command = String(body.dropFirst(prompt.count))
+            let commandLine = index + 1
+            var expected: [String] = []
+            index += 1
+            while index < lines.count {
+                var output = lines[index]
+                if output.hasPrefix(indentation) { output = output.dropFirst(indentation.count) }
+                if output.trimmingCharacters == "" || output.hasPrefix(prompt) || output == prompt.dropLast()
+                    || output.trimmingCharacters.hasPrefix("```") {
+                    break
+                }
+                expected.append(output == "<BLANKLINE>" ? "" : String(output))
+                index += 1
+            }
+            examples.append(TranscriptExample(line: commandLine, command: command, expected: expected))
+        }
+        return examples
+    }
+
+    /// Whether `actual` matches `expected`, where `...` inside a line matches
+    /// any text and a line that is only `...` matches any number of lines.
+    public static func matches(expected: [String], actual: [String]) -> Bool {
+        var memo: [Int: Bool] = [:]
+        func match(_ e: Int, _ a: Int) -> Bool {
+            let key = e * (actual.count + 1) + a
+            if let known = memo[key] { return known }
+            let result: Bool
+            if e == expected.count {
+                result = a == actual.count
+            } else if expected[e] == "..." {
+                result = match(e + 1, a) || (a < actual.count && match(e, a + 1))
+            } else {
+                result = a < actual.count && lineMatches(expected[e], actual[a]) && match(e + 1, a + 1)
+            }
+            memo[key] = result
+            return result
+        }
+        return match(0, 0)
+    }
+
+    /// One line against a pattern in which `...` matches any text.
+    public static func lineMatches(_ pattern: String, _ line: String) -> Bool {
+        let pieces = pattern.components(separatedByString: "...")
+        if pieces.count == 1 { return pattern == line }
+        var rest = Substring(line)
+        guard rest.hasPrefix(pieces[0]) else { return false }
+        rest = rest.dropFirst(pieces[0].count)
+        for (offset, piece) in pieces.dropFirst().enumerated() {
+            let isLast = offset == pieces.count - 2
+            if isLast { return rest.hasSuffix(piece) && rest.count >= piece.count }
+            guard let range = rest.range(ofSubstring: piece) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return true
+    }
+
+    /// The result of checking one file.
+    public struct Report {
+        public var passed = 0
+        public var failed = 0
+        /// One block of text per mismatch.
+        public var mismatches: [String] = []
+    }
+
+    /// Runs the examples of one transcript in one new session, in order.
+    public static func check(text: String, name: String) -> Report {
+        let session = Session()
+        defer { session.closeAll() }
+        let output = CapturedOutput()
+        let runner = Runner(session: session, output: output)
+        var report = Report()
+        var exited = false
+        for example in examples(in: text) {
+            output.clear()
+            if exited {
+                output.error("(not run: the session had already exited)")
+            } else {
+                do {
+                    try runner.run(line: example.command)
+                } catch {
+                    exited = true
+                }
+            }
+            let actual = output.lines.map(\.text)
+            if matches(expected: example.expected, actual: actual) {
+                report.passed += 1
+            } else {
+                report.failed += 1
+                var block = ["\(name):\(example.line): \(prompt)\(example.command)", "Expected:"]
+                block += example.expected.isEmpty ? ["    (nothing)"] : example.expected.map { "    " + ($0.isEmpty ? "<BLANKLINE>" : $0) }
+                block.append("Got:")
+                block += actual.isEmpty ? ["    (nothing)"] : actual.map { "    " + ($0.isEmpty ? "<BLANKLINE>" : $0) }
+                report.mismatches.append(block.joined(separator: "\n"))
+            }
+        }
+        return report
+    }
+}
+
+extension StringProtocol {
+    var trimmingCharacters: String {
+        String(self).trimmingSpaces
+    }
+
+    /// Splits on every occurrence of `separator` (Foundation-free).
+    func components(separatedByString separator: String) -> [String] {
+        var pieces: [String] = []
+        var rest = Substring(self)
+        while let range = rest.range(ofSubstring: separator) {
+            pieces.append(String(rest[..<range.lowerBound]))
+            rest = rest[range.upperBound...]
+        }
+        pieces.append(String(rest))
+        return pieces
+    }
+}
+
+extension Substring {
+    /// The first range of `needle`, without Foundation.
+    func range(ofSubstring needle: String) -> Range<Index>? {
+        guard !needle.isEmpty else { return nil }
+        var start = startIndex
+        while start < endIndex {
+            if self[start...].hasPrefix(needle) {
+                return start..<index(start, offsetBy: needle.count)
+            }
+            start = index(after: start)
+        }
+        return nil
+    }
+}

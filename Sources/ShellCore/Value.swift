@@ -1,0 +1,121 @@
+/// A value as Python's interactive shell would hold it, and so print it.
+public indirect enum Value: Equatable {
+    case none
+    case bool(Bool)
+    case int(Int)
+    case float(Double)
+    case str(String)
+    case bytes([UInt8])
+    case tuple([Value])
+    case list([Value])
+    /// An IntEnum member such as `<AddressFamily.AF_INET: 2>`.
+    case enumMember(type: String, name: String, value: Int)
+    /// Text shown as it is: socket reprs and names of sockets in `select` lists.
+    case verbatim(String)
+
+    /// The text Python's `repr()` gives for the value.
+    public var repr: String {
+        switch self {
+        case .none: return "None"
+        case .bool(let flag): return flag ? "True" : "False"
+        case .int(let number): return String(number)
+        case .float(let number): return pythonFloatRepr(number)
+        case .str(let text): return pythonStringRepr(text)
+        case .bytes(let bytes): return pythonBytesRepr(bytes)
+        case .tuple(let items):
+            if items.count == 1 { return "(\(items[0].repr),)" }
+            return "(" + items.map(\.repr).joined(separator: ", ") + ")"
+        case .list(let items): return "[" + items.map(\.repr).joined(separator: ", ") + "]"
+        case .enumMember(let type, let name, let value): return "<\(type).\(name): \(value)>"
+        case .verbatim(let text): return text
+        }
+    }
+
+    /// The text Python's `str()` gives: strings bare, everything else as repr.
+    public var str: String {
+        if case .str(let text) = self { return text }
+        return repr
+    }
+}
+
+/// Python's float repr. Swift's shortest round-trip `description` follows the
+/// same rules (exponent from 1e16 and below 1e-4, `inf`, `nan`, `-0.0`).
+func pythonFloatRepr(_ number: Double) -> String {
+    "\(number)"
+}
+
+/// Python's quote choice: single quotes unless the text has a single quote and
+/// no double quote.
+private func pythonQuote(containsSingle: Bool, containsDouble: Bool) -> Character {
+    containsSingle && !containsDouble ? "\"" : "'"
+}
+
+/// `repr(bytes)`: printable ASCII as itself, `\t \n \r \\` and the quote
+/// escaped, every other byte as `\xhh`. No byte reaches the terminal raw.
+public func pythonBytesRepr(_ bytes: [UInt8]) -> String {
+    let quote = pythonQuote(containsSingle: bytes.contains(0x27), containsDouble: bytes.contains(0x22))
+    var text = "b"
+    text.reserveCapacity(bytes.count * 2 + 3)
+    text.append(quote)
+    for byte in bytes {
+        switch byte {
+        case 0x5C: text += "\\\\"
+        case 0x09: text += "\\t"
+        case 0x0A: text += "\\n"
+        case 0x0D: text += "\\r"
+        case 0x27 where quote == "'": text += "\\'"
+        case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
+        default: text += "\\x" + hexByte(byte)
+        }
+    }
+    text.append(quote)
+    return text
+}
+
+/// `repr(str)`: like bytes, but printable non-ASCII characters stay as they are.
+public func pythonStringRepr(_ string: String) -> String {
+    let quote = pythonQuote(containsSingle: string.contains("'"), containsDouble: string.contains("\""))
+    var text = String(quote)
+    for scalar in string.unicodeScalars {
+        switch scalar {
+        case "\\": text += "\\\\"
+        case "\t": text += "\\t"
+        case "\n": text += "\\n"
+        case "\r": text += "\\r"
+        case "'" where quote == "'": text += "\\'"
+        default:
+            if let escaped = escapedIfUnprintable(scalar) { text += escaped } else { text.unicodeScalars.append(scalar) }
+        }
+    }
+    text.append(quote)
+    return text
+}
+
+/// Python's escape for a character `str.isprintable()` rejects, or nil when
+/// the character prints as itself. Control characters, C1 controls and the
+/// bidirectional overrides are never shown raw: a peer must not be able to
+/// move the cursor or reorder the line.
+func escapedIfUnprintable(_ scalar: Unicode.Scalar) -> String? {
+    let value = scalar.value
+    switch scalar.properties.generalCategory {
+    case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse, .unassigned:
+        if value < 0x100 { return "\\x" + hexByte(UInt8(value)) }
+        if value < 0x10000 { return "\\u" + hex(value, width: 4) }
+        return "\\U" + hex(value, width: 8)
+    case .spaceSeparator where value != 0x20:
+        if value < 0x100 { return "\\x" + hexByte(UInt8(value)) }
+        return "\\u" + hex(value, width: 4)
+    default:
+        return nil
+    }
+}
+
+func hexByte(_ byte: UInt8) -> String {
+    let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+}
+
+func hex(_ value: UInt32, width: Int) -> String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}

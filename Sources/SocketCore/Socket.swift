@@ -1,0 +1,283 @@
+import Glibc
+
+/// An open socket with CPython's timeout semantics.
+///
+/// `timeout` is Python's view: nil blocks for ever, 0 never blocks
+/// (`BlockingIOError`), a positive value waits at most that long
+/// (`TimeoutExpired`). Underneath, the descriptor is always non-blocking and every
+/// wait goes through `pollUntilReady`, so Ctrl-C and timeouts behave the same
+/// in every call.
+public final class Socket {
+    public private(set) var fileDescriptor: Int32
+    public let family: Int32
+    public let type: Int32
+    public let proto: Int32
+    public var timeout: Double?
+
+    public var isClosed: Bool { fileDescriptor < 0 }
+
+    init(adopting fd: Int32, family: Int32, type: Int32, proto: Int32, timeout: Double?) {
+        self.fileDescriptor = fd
+        self.family = family
+        self.type = type
+        self.proto = proto
+        self.timeout = timeout
+    }
+
+    /// Opens a new socket. The corresponding C function is `socket`.
+    public convenience init(family: Int32, type: Int32, proto: Int32, timeout: Double?) throws {
+        let fd = try valueOrErrno { Sys.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto) }
+        _ = Sys.setNonBlocking(fd)
+        self.init(adopting: fd, family: family, type: type, proto: proto, timeout: timeout)
+    }
+
+    /// Opens two connected sockets. The corresponding C function is `socketpair`.
+    public static func pair(family: Int32, type: Int32, proto: Int32, timeout: Double?) throws -> (Socket, Socket) {
+        var fds: [Int32] = [-1, -1]
+        _ = try valueOrErrno { Sys.socketpair(family, type | Int32(SOCK_CLOEXEC.rawValue), proto, &fds) }
+        for fd in fds { _ = Sys.setNonBlocking(fd) }
+        return (Socket(adopting: fds[0], family: family, type: type, proto: proto, timeout: timeout),
+                Socket(adopting: fds[1], family: family, type: type, proto: proto, timeout: timeout))
+    }
+
+    deinit {
+        if fileDescriptor >= 0 { _ = Sys.close(fileDescriptor) }
+    }
+
+    /// Closes the descriptor; a second close does nothing, as in Python.
+    /// The corresponding C function is `close`.
+    public func close() throws {
+        guard fileDescriptor >= 0 else { return }
+        let fd = fileDescriptor
+        fileDescriptor = -1
+        // close(2) must not be retried on EINTR: the descriptor is gone either way.
+        if Sys.close(fd) < 0 && errno != EINTR { throw Errno.current }
+    }
+
+    private func openDescriptor() throws -> Int32 {
+        guard fileDescriptor >= 0 else { throw Errno.badFileDescriptor }
+        return fileDescriptor
+    }
+
+    /// Runs a call that may say EAGAIN, waiting for `events` between tries
+    /// until the socket's timeout, as CPython's `sock_call` does.
+    private func retryingWhenReady<T: FixedWidthInteger>(_ events: Int16, deadline: Double?, _ call: (Int32) -> T) throws -> T {
+        let fd = try openDescriptor()
+        while true {
+            let result = call(fd)
+            if result >= 0 { return result }
+            let error = errno
+            if error == EINTR {
+                if Interruption.isPending { throw Interrupted() }
+                continue
+            }
+            guard error == EAGAIN || error == EWOULDBLOCK, timeout != 0 else { throw Errno(rawValue: error) }
+            try waitUntilReady(fd, events: events, deadline: deadline)
+        }
+    }
+
+    // MARK: Addresses
+
+    /// The corresponding C function is `bind`.
+    public func bind(_ address: SocketAddress) throws {
+        let fd = try openDescriptor()
+        _ = try address.withSockaddr { pointer, length in try valueOrErrno { Sys.bind(fd, pointer, length) } }
+    }
+
+    /// The corresponding C function is `listen`.
+    public func listen(backlog: Int32) throws {
+        let fd = try openDescriptor()
+        _ = try valueOrErrno { Sys.listen(fd, backlog) }
+    }
+
+    /// Accepts one connection; the new socket gets `timeout`.
+    /// The corresponding C function is `accept4`.
+    public func accept(timeout newTimeout: Double?) throws -> (Socket, SocketAddress?) {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout)) {
+                    length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                    return Sys.accept($0, address, &length)
+                }
+            }
+        }
+        _ = Sys.setNonBlocking(fd)
+        let peer = SocketAddress(storage: storage, length: length)
+        return (Socket(adopting: fd, family: family, type: type, proto: proto, timeout: newTimeout), peer)
+    }
+
+    /// Connects, waiting for the handshake as the timeout allows.
+    /// The corresponding C function is `connect`.
+    public func connect(_ address: SocketAddress) throws {
+        let fd = try openDescriptor()
+        let callDeadline = deadline(after: timeout)
+        let result = try address.withSockaddr { pointer, length in Sys.connect(fd, pointer, length) }
+        if result == 0 { return }
+        let error = errno
+        // EINTR leaves the handshake going on, as EINPROGRESS does (connect(2)).
+        guard (error == EINPROGRESS || error == EINTR) && timeout != 0 else { throw Errno(rawValue: error) }
+        try waitUntilReady(fd, events: Int16(POLLOUT), deadline: callDeadline)
+        let pending = try integerOption(level: SOL_SOCKET, name: SO_ERROR)
+        if pending != 0 { throw Errno(rawValue: Int32(pending)) }
+    }
+
+    // MARK: Data
+
+    /// Sends what the kernel takes of `bytes` now; waits for room first when
+    /// there is none. The corresponding C function is `send`.
+    public func send(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0) throws -> Int {
+        try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout)) {
+            Sys.send($0, bytes.baseAddress, bytes.count, flags | Int32(MSG_NOSIGNAL))
+        }
+    }
+
+    /// Sends every byte, the timeout counting for the whole call as in CPython
+    /// 3.5+. `sent` counts what went out even when the call fails part way.
+    public func sendAll(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0, sent: inout Int) throws {
+        let callDeadline = deadline(after: timeout)
+        var offset = 0
+        while offset < bytes.count || bytes.isEmpty {
+            let count = try retryingWhenReady(Int16(POLLOUT), deadline: callDeadline) {
+                Sys.send($0, bytes.baseAddress.map { $0 + offset }, bytes.count - offset, flags | Int32(MSG_NOSIGNAL))
+            }
+            offset += count
+            sent += count
+            if bytes.isEmpty { break }
+        }
+    }
+
+    /// The corresponding C function is `sendto`.
+    public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, flags: Int32 = 0) throws -> Int {
+        try address.withSockaddr { pointer, length in
+            try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout)) {
+                Sys.sendto($0, bytes.baseAddress, bytes.count, flags | Int32(MSG_NOSIGNAL), pointer, length)
+            }
+        }
+    }
+
+    /// Receives at most `count` bytes; an empty result means the peer closed.
+    /// The corresponding C function is `recv`.
+    public func receive(upTo count: Int, flags: Int32 = 0) throws -> [UInt8] {
+        if count == 0 { _ = try openDescriptor(); return [] }
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout)) {
+                Sys.recv($0, buffer.baseAddress, count, flags)
+            }
+        }
+    }
+
+    /// Receives into caller-owned memory, for the bulk paths that must not
+    /// allocate per call. The corresponding C function is `recv`.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0, deadline callDeadline: Double?) throws -> Int {
+        try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
+            Sys.recv($0, buffer.baseAddress, buffer.count, flags)
+        }
+    }
+
+    /// The corresponding C function is `recvfrom`.
+    public func receiveFrom(upTo count: Int, flags: Int32 = 0) throws -> ([UInt8], SocketAddress?) {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let bytes = try [UInt8](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
+            initialized = try withUnsafeMutablePointer(to: &storage) { pointer in
+                try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout)) {
+                        length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                        return Sys.recvfrom($0, buffer.baseAddress, count, flags, address, &length)
+                    }
+                }
+            }
+        }
+        return (bytes, length == 0 ? nil : SocketAddress(storage: storage, length: length))
+    }
+
+    /// Sends `count` bytes of the file `fileFD` from `offset`, returning how
+    /// many went. The corresponding C function is `sendfile`.
+    public func sendFile(from fileFD: Int32, offset: Int, count: Int, sent: inout Int) throws {
+        let callDeadline = deadline(after: timeout)
+        var position = off_t(offset)
+        var left = count
+        while left > 0 {
+            let chunk = min(left, 1 << 30)
+            let written = try retryingWhenReady(Int16(POLLOUT), deadline: callDeadline) {
+                Sys.sendfile($0, fileFD, &position, chunk)
+            }
+            if written == 0 { break }
+            left -= written
+            sent += written
+        }
+    }
+
+    /// The corresponding C function is `shutdown`.
+    public func shutdown(how: Int32) throws {
+        let fd = try openDescriptor()
+        _ = try valueOrErrno { Sys.shutdown(fd, how) }
+    }
+
+    // MARK: Options
+
+    /// The corresponding C function is `setsockopt`.
+    public func setOption(level: Int32, name: Int32, bytes: [UInt8]) throws {
+        let fd = try openDescriptor()
+        _ = try bytes.withUnsafeBytes { buffer in
+            try valueOrErrno { Sys.setsockopt(fd, level, name, buffer.baseAddress, socklen_t(buffer.count)) }
+        }
+    }
+
+    /// Sets an option whose value is a C `int`.
+    public func setOption(level: Int32, name: Int32, integer: Int32) throws {
+        try setOption(level: level, name: name, bytes: withUnsafeBytes(of: integer) { Array($0) })
+    }
+
+    /// The corresponding C function is `getsockopt`.
+    public func option(level: Int32, name: Int32, length: Int) throws -> [UInt8] {
+        let fd = try openDescriptor()
+        var buffer = [UInt8](repeating: 0, count: length)
+        var size = socklen_t(length)
+        _ = try buffer.withUnsafeMutableBytes { raw in
+            try valueOrErrno { Sys.getsockopt(fd, level, name, raw.baseAddress, &size) }
+        }
+        return Array(buffer.prefix(Int(size)))
+    }
+
+    /// Reads an option whose value is a C `int`.
+    public func integerOption(level: Int32, name: Int32) throws -> Int {
+        let bytes = try option(level: level, name: name, length: MemoryLayout<Int32>.size)
+        var value: Int32 = 0
+        withUnsafeMutableBytes(of: &value) { target in
+            for (index, byte) in bytes.prefix(4).enumerated() { target[index] = byte }
+        }
+        return Int(value)
+    }
+
+    /// Bytes waiting to be read (SIOCINQ) or not yet acknowledged (SIOCOUTQ).
+    public func queueLength(request: UInt) -> Int? {
+        guard fileDescriptor >= 0 else { return nil }
+        var value: Int32 = 0
+        return Sys.ioctl(fileDescriptor, request, &value) == 0 ? Int(value) : nil
+    }
+
+    /// The corresponding C function is `getsockname`.
+    public func localAddress() throws -> SocketAddress? {
+        try address(using: Sys.getsockname)
+    }
+
+    /// The corresponding C function is `getpeername`.
+    public func peerAddress() throws -> SocketAddress? {
+        try address(using: Sys.getpeername)
+    }
+
+    private func address(using call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) throws -> SocketAddress? {
+        let fd = try openDescriptor()
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = try withUnsafeMutablePointer(to: &storage) { pointer in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                try valueOrErrno { call(fd, address, &length) }
+            }
+        }
+        return SocketAddress(storage: storage, length: length)
+    }
+}
