@@ -47,6 +47,8 @@ func escapedText(_ bytes: [UInt8]) -> String {
         if let scalar {
             if scalar == "\n" || scalar == "\t" {
                 text.unicodeScalars.append(scalar)
+            } else if scalar == "\r" {
+                text += "\\r"
             } else if scalar == "\\" {
                 text += "\\\\"
             } else if let escaped = escapedIfUnprintable(scalar) {

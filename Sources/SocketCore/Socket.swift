@@ -121,6 +121,10 @@ public final class Socket {
         try waitUntilReady(fd, events: Int16(POLLOUT), deadline: callDeadline)
         let pending = try integerOption(level: SOL_SOCKET, name: SO_ERROR)
         if pending != 0 { throw Errno(rawValue: Int32(pending)) }
+        // A second connect moves the kernel's socket from "connecting" to
+        // "connected", as a blocking connect would have, so that connecting
+        // again says EISCONN (as in Python) rather than succeeding.
+        _ = try address.withSockaddr { pointer, length in Sys.connect(fd, pointer, length) }
     }
 
     // MARK: Data

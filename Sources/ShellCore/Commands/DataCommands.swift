@@ -153,11 +153,11 @@ private func receiveFrom(_ call: inout Call) throws -> Value? {
     guard size >= 0 else { throw ShellError.value("negative buffersize in recvfrom") }
     if entry.pending.count > 0 {
         let bytes = entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0)
-        return .tuple([.bytes(bytes), (try? entry.socket.peerAddress()).map(addressValue) ?? .none])
+        return .tuple([.bytes(bytes), (try? entry.socket.peerAddress()).map(addressValue) ?? Value.none])
     }
     let (bytes, peer) = try entry.socket.receiveFrom(upTo: size, flags: flags)
     if flags & Int32(MSG_PEEK) == 0 { entry.bytesReceived += bytes.count }
-    return .tuple([.bytes(bytes), peer.map(addressValue) ?? .none])
+    return .tuple([.bytes(bytes), peer.map(addressValue) ?? Value.none])
 }
 
 /// Reads until `delimiter` (returned with it), or until the peer closes.

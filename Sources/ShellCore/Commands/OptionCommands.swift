@@ -27,7 +27,7 @@ extension CommandTable {
                 argumentKinds: ["socket"], run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()
-                    return entry.socket.timeout.map(Value.float) ?? .none
+                    return entry.socket.timeout.map(Value.float) ?? Value.none
                 }),
         Command(name: "setblocking", group: .options, usage: "NAME BOOL",
                 summary: "True: wait for ever (timeout None); False: never wait (timeout 0.0)",

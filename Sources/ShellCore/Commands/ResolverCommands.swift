@@ -127,7 +127,7 @@ extension CommandTable {
                 summary: "the timeout new sockets get (None: blocking)", python: "socket.getdefaulttimeout()",
                 cCall: "", argumentKinds: [], run: { call in
                     try call.arguments.finish()
-                    return call.session.defaultTimeout.map(Value.float) ?? .none
+                    return call.session.defaultTimeout.map(Value.float) ?? Value.none
                 }),
         Command(name: "setdefaulttimeout", group: .resolver, usage: "SECONDS|None",
                 summary: "set the timeout new sockets get", python: "socket.setdefaulttimeout(SECONDS)",

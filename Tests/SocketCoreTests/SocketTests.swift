@@ -1,0 +1,61 @@
+import XCTest
+import Glibc
+@testable import SocketCore
+
+final class SocketTests: XCTestCase {
+    func testWaitHonoursTheDeadline() throws {
+        let (a, b) = try Socket.pair(family: AF_UNIX, type: Int32(SOCK_STREAM.rawValue), proto: 0, timeout: 0.05)
+        let start = monotonicSeconds()
+        XCTAssertThrowsError(try a.receive(upTo: 10)) { XCTAssertTrue($0 is TimeoutExpired, "\($0)") }
+        XCTAssertGreaterThanOrEqual(monotonicSeconds() - start, 0.05)
+        XCTAssertFalse(b.isClosed)
+    }
+
+    func testCtrlCEndsABlockingWaitAndLeavesTheSocketUsable() throws {
+        Interruption.install()
+        let (a, b) = try Socket.pair(family: AF_UNIX, type: Int32(SOCK_STREAM.rawValue), proto: 0, timeout: nil)
+        Interruption.raise()
+        XCTAssertThrowsError(try a.receive(upTo: 10)) { XCTAssertTrue($0 is Interrupted, "\($0)") }
+        Interruption.clear()
+        var sent = 0
+        try Array("after".utf8).withUnsafeBytes { try b.sendAll($0, sent: &sent) }
+        XCTAssertEqual(try a.receive(upTo: 10), Array("after".utf8))
+    }
+
+    func testNonBlockingSocketsSayEAGAIN() throws {
+        let (a, b) = try Socket.pair(family: AF_UNIX, type: Int32(SOCK_STREAM.rawValue), proto: 0, timeout: 0)
+        XCTAssertThrowsError(try a.receive(upTo: 10)) { XCTAssertEqual($0 as? Errno, Errno(rawValue: EAGAIN)) }
+        XCTAssertFalse(b.isClosed)
+    }
+
+    func testSendToAClosedPeerIsEPIPENotSIGPIPE() throws {
+        Signals.ignoreBrokenPipe()
+        let (a, b) = try Socket.pair(family: AF_UNIX, type: Int32(SOCK_STREAM.rawValue), proto: 0, timeout: nil)
+        try b.close()
+        XCTAssertThrowsError(try Array("x".utf8).withUnsafeBytes { try a.send($0) }) {
+            XCTAssertEqual($0 as? Errno, Errno(rawValue: EPIPE))
+        }
+    }
+
+    func testAddressesRoundTripThroughTheKernel() throws {
+        let socket = try Socket(family: AF_INET6, type: Int32(SOCK_DGRAM.rawValue), proto: 0, timeout: nil)
+        try socket.bind(.ipv6(host: "::1", port: 0, flowInfo: 0, scopeID: 0))
+        guard case .ipv6(let host, let port, 0, 0)? = try socket.localAddress() else { return XCTFail("not IPv6") }
+        XCTAssertEqual(host, "::1")
+        XCTAssertNotEqual(port, 0)
+    }
+
+    func testResolverMapsFailures() {
+        XCTAssertThrowsError(try Resolver.addressInfo(host: "nosuch.invalid", service: nil)) {
+            XCTAssertEqual(($0 as? ResolverError)?.code, EAI_NONAME)
+        }
+        XCTAssertEqual(try Resolver.numericHost(for: "127.0.0.1", family: AF_INET).host, "127.0.0.1")
+        XCTAssertEqual(try Resolver.numericHost(for: "<broadcast>", family: AF_INET).host, "255.255.255.255")
+        XCTAssertThrowsError(try Resolver.numericHost(for: "<broadcast>", family: AF_INET6)) {
+            XCTAssertTrue($0 is AddressFamilyMismatch)
+        }
+        XCTAssertEqual(Resolver.servicePort(name: "http", proto: "tcp"), 80)
+        XCTAssertNil(Resolver.servicePort(name: "no-such-service", proto: nil))
+        XCTAssertEqual(Resolver.parseIPv4Loosely("127.1"), [127, 0, 0, 1])
+    }
+}
