@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Drives the real sockshell binary through a pseudo-terminal and asserts
+what the screen shows: prompt, completion, history, Ctrl-C, Ctrl-D, colour.
+
+usage: interactive_test.py PATH_TO_SOCKSHELL
+Ends with the line "N passed, N failed"; exit status 1 if any failed.
+"""
+import os
+import pty
+import re
+import select
+import signal
+import stat
+import sys
+import tempfile
+import time
+import traceback
+
+BINARY = os.path.abspath(sys.argv[1])
+SGR = re.compile(rb"\x1b\[[0-9;]*m")
+# What a terminal would not show as text: escape sequences, bells, carriage returns.
+INVISIBLE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x07|\r")
+
+
+class Terminal:
+    """A sockshell on a pty, read with a timeout, like a tiny pexpect."""
+
+    def __init__(self, env_extra=None, args=()):
+        self.env = dict(os.environ, TERM="xterm", COLUMNS="200", LINES="50")
+        self.env.pop("NO_COLOR", None)
+        self.env.update(env_extra or {})
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execve(BINARY, [BINARY, *args], self.env)
+        self.screen = b""
+
+    def read_until(self, pattern, timeout=5.0):
+        """Reads until `pattern` (bytes regex) appears in the new output."""
+        deadline = time.monotonic() + timeout
+        start = len(self.screen)
+        while True:
+            shown = INVISIBLE.sub(b"", self.screen[start:])
+            match = re.search(pattern, shown)
+            if match:
+                return shown[:match.end()]
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {pattern!r}; screen tail: {self.screen[-400:]!r}")
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError(f"sockshell ended while waiting for {pattern!r}; screen: {self.screen[-400:]!r}")
+                self.screen += chunk
+
+    def send(self, text):
+        os.write(self.fd, text.encode() if isinstance(text, str) else text)
+
+    def command(self, line, expect=rb"sock> "):
+        self.send(line + "\r")
+        return self.read_until(expect)
+
+    def wait(self, timeout=5.0):
+        """Waits for the process to end; drains the pty; returns the exit status."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                ready, _, _ = select.select([self.fd], [], [], 0.05)
+                if ready:
+                    chunk = os.read(self.fd, 4096)
+                    self.screen += chunk
+            except OSError:
+                pass
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                return os.waitstatus_to_exitcode(status)
+        os.kill(self.pid, signal.SIGKILL)
+        raise AssertionError("sockshell did not exit")
+
+    def close(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+STATE = tempfile.mkdtemp(prefix="sockshell-interactive-")
+ENV = {"XDG_STATE_HOME": STATE}
+
+
+def test_prompt_and_banner():
+    term = Terminal(ENV)
+    try:
+        banner = term.read_until(rb"sock> ")
+        assert b"help" in banner, banner
+        out = term.command("getservbyname http tcp")
+        assert b"\n80\n" in out, out
+    finally:
+        term.close()
+
+
+def test_completes_command_names():
+    term = Terminal(ENV)
+    try:
+        term.read_until(rb"sock> ")
+        term.send("geth\t")
+        term.read_until(rb"gethost")  # the common prefix of the family
+        # As in bash: the first TAB inserted the common prefix; the next two list the matches.
+        term.send("\t\t")
+        listing = term.read_until(rb"gethostname\s")
+        for name in (b"gethostbyaddr", b"gethostbyname", b"gethostbyname_ex", b"gethostname"):
+            assert name in listing, (name, listing)
+        term.send("\x15")  # Ctrl-U: drop the line
+        term.send("gethostbyn\t")
+        term.read_until(rb"gethostbyname")
+    finally:
+        term.close()
+
+
+def test_completes_socket_names_and_options():
+    term = Terminal(ENV)
+    try:
+        term.read_until(rb"sock> ")
+        term.command("socket listener_socket")
+        term.send("connect list\t")
+        term.read_until(rb"connect listener_socket ")
+        term.send("\x15")
+        term.send("setsockopt listener_socket SOL_SOCKET SO_RE\t")
+        term.read_until(rb"SO_REUSE")
+        term.send("\t\t")
+        out = term.read_until(rb"SO_REUSEPORT")
+        assert b"SO_REUSEADDR" in out, out
+        assert b"TCP_" not in out, out
+    finally:
+        term.close()
+
+
+def test_history_survives_a_restart_with_mode_0600():
+    state = tempfile.mkdtemp(prefix="sockshell-history-")
+    env = {"XDG_STATE_HOME": state}
+    term = Terminal(env)
+    try:
+        term.read_until(rb"sock> ")
+        term.command("echo remembered-line")
+        term.send("\x04")
+        assert term.wait() == 0
+    finally:
+        term.close()
+    path = os.path.join(state, "sockshell", "history")
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    assert mode == 0o600, oct(mode)
+    term = Terminal(env)
+    try:
+        term.read_until(rb"sock> ")
+        term.send("\x1b[A")  # Up arrow recalls the last line of the last session
+        term.read_until(rb"echo remembered-line")
+        term.send("\x15")
+        out = term.command("history")
+        assert b"echo remembered-line" in out, out
+    finally:
+        term.close()
+
+
+def test_ctrl_c_interrupts_accept_and_keeps_the_socket():
+    term = Terminal(ENV)
+    try:
+        term.read_until(rb"sock> ")
+        term.command("socket srv; bind srv 127.0.0.1 0; listen srv")
+        term.send("accept srv\r")
+        time.sleep(0.3)
+        term.send("\x03")
+        out = term.read_until(rb"sock> ")
+        assert b"KeyboardInterrupt" in out, out
+        out = term.command("getsockname srv")
+        assert re.search(rb"\('127\.0\.0\.1', \d+\)", out), out
+    finally:
+        term.close()
+
+
+def test_ctrl_c_at_the_prompt_discards_the_line():
+    term = Terminal(ENV)
+    try:
+        term.read_until(rb"sock> ")
+        term.send("echo never-run")
+        term.read_until(rb"never-run")
+        term.send("\x03")
+        term.read_until(rb"sock> ")
+        out = term.command("echo after")
+        assert b"never-run" not in out, out
+        assert b"after" in out, out
+    finally:
+        term.close()
+
+
+def test_ctrl_d_exits_zero_and_closes_sockets():
+    term = Terminal(ENV)
+    try:
+        term.read_until(rb"sock> ")
+        term.command("socket s; bind s 127.0.0.1 0; listen s")
+        term.send("\x04")
+        assert term.wait() == 0
+    finally:
+        term.close()
+
+
+def test_no_color_means_no_colour_codes():
+    term = Terminal(dict(ENV, NO_COLOR="1"))
+    try:
+        term.read_until(rb"sock> ")
+        term.command("recv nobody")
+        assert b"NameError" in term.screen
+        assert not SGR.search(term.screen), term.screen
+    finally:
+        term.close()
+    term = Terminal(ENV)
+    try:
+        term.read_until(rb"sock> ")
+        term.command("recv nobody")
+        assert SGR.search(term.screen), "colour expected on a colour terminal"
+    finally:
+        term.close()
+
+
+def main():
+    tests = [(name, test) for name, test in globals().items() if name.startswith("test_")]
+    passed = failed = 0
+    for name, test in tests:
+        try:
+            test()
+            passed += 1
+        except Exception:
+            failed += 1
+            print(f"FAIL {name}")
+            traceback.print_exc()
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
