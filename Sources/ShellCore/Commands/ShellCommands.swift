@@ -101,11 +101,12 @@ private func history(_ call: inout Call) throws -> Value? {
 private func help(_ call: inout Call) throws -> Value? {
     if call.arguments.isEmpty {
         var lines = ["Commands (help COMMAND for more; values print as Python prints them):"]
+        let width = CommandTable.all.map(\.name.count).max()! + 2
         for group in CommandGroup.allCases {
             lines.append("")
             lines.append(group.rawValue.prefix(1).uppercased() + group.rawValue.dropFirst() + ":")
             for command in CommandTable.all where command.group == group {
-                let padding = String(repeating: " ", count: max(1, 18 - command.name.count))
+                let padding = String(repeating: " ", count: width - command.name.count)
                 lines.append("  \(command.name)\(padding)\(command.summary)")
             }
         }
@@ -119,6 +120,12 @@ private func help(_ call: inout Call) throws -> Value? {
         throw ShellError.value(message)
     }
     var lines = ["usage: \(command.usageLine)", "", "  \(command.summary)"]
+    if command.argumentKinds.starts(with: ["socket", "host", "port"]) || command.name == "sendto" {
+        lines.append("  Address: HOST PORT, (HOST, PORT), (HOST, PORT, FLOWINFO, SCOPEID) for IPv6, or PATH for AF_UNIX")
+    }
+    if let alias = CommandTable.aliases.first(where: { $0.value == command.name })?.key {
+        lines.append("  Alias: \(alias)")
+    }
     if !command.python.isEmpty { lines.append("  Python: \(command.python)") }
     if !command.cCall.isEmpty { lines.append("  C call: \(command.cCall)") }
     if let example = helpExamples[command.name] { lines.append("  Example: \(example)") }
