@@ -9,6 +9,8 @@ public final class Runner {
     public let output: Output
     /// `--echo`: print `sock> COMMAND` before each command's output.
     public var echo = false
+    /// `-e`: stop at the first failing command.
+    public var stopOnError = false
     /// Set by any failing command; scripts exit 1 when it is.
     public private(set) var anyFailed = false
     private var sourceDepth = 0
@@ -23,8 +25,8 @@ public final class Runner {
     }
 
     /// Runs one line. A failing command prints one error line (prefixed by
-    /// `location`, when given) and ends the line, as a failing statement ends
-    /// a line of `;`-separated statements in Python.
+    /// `location`, when given); the line's other commands still run unless
+    /// `stopOnError` (`-e`) is set, as each command is its own call.
     /// Throws `ExitRequest` for `quit`/`exit`.
     @discardableResult
     public func run(line: String, location: String? = nil) throws -> Outcome {
@@ -35,12 +37,36 @@ public final class Runner {
             if echo { output.value("sock> " + line.trimmingSpaces) }
             return report(error, location: location)
         }
-        for parsed in commands {
+        return try run(commands, location: { _ in location })
+    }
+
+    /// Runs parsed commands in order; `location` names each for error lines.
+    private func run(_ commands: [ParsedCommand], location: (Int) -> String?) throws -> Outcome {
+        var result = Outcome.succeeded
+        for (index, parsed) in commands.enumerated() {
             if echo { output.value("sock> " + parsed.source) }
-            let outcome = try run(parsed, location: location)
-            if outcome != .succeeded { return outcome }
+            switch try run(parsed, location: location(index)) {
+            case .succeeded: continue
+            case .interrupted: return .interrupted
+            case .failed:
+                result = .failed
+                if stopOnError { return .failed }
+            }
         }
-        return .succeeded
+        return result
+    }
+
+    /// `-c 'CMD; CMD'`: errors name the command by its place, `<command>:N`.
+    public func run(commandString text: String) throws -> Outcome {
+        var commands: [ParsedCommand] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            do {
+                commands += try Lexer.parse(String(line))
+            } catch {
+                return report(error, location: "<command>:\(commands.count + 1)")
+            }
+        }
+        return try run(commands, location: { "<command>:\($0 + 1)" })
     }
 
     private func run(_ parsed: ParsedCommand, location: String?) throws -> Outcome {
@@ -96,13 +122,13 @@ public final class Runner {
 
     /// Runs every line of a file with `FILE:LINE:` on its errors. Stops at the
     /// first failure when `stopOnError`, and always on Ctrl-C.
-    public func run(file path: String, stopOnError: Bool) throws -> Outcome {
+    public func run(file path: String) throws -> Outcome {
         let bytes = try readFile(path)
-        return try run(text: String(decoding: bytes, as: UTF8.self), name: path, stopOnError: stopOnError)
+        return try run(text: String(decoding: bytes, as: UTF8.self), name: path)
     }
 
     /// Runs the lines of `text`, naming them `name:LINE` in errors.
-    public func run(text: String, name: String, stopOnError: Bool) throws -> Outcome {
+    public func run(text: String, name: String) throws -> Outcome {
         var result = Outcome.succeeded
         var number = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -122,7 +148,7 @@ public final class Runner {
         guard sourceDepth < 32 else { throw ShellError("RecursionError", "source nested more than 32 deep") }
         sourceDepth += 1
         defer { sourceDepth -= 1 }
-        return try run(file: path, stopOnError: false)
+        return try run(file: path)
     }
 }
 

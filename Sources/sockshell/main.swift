@@ -42,6 +42,7 @@ func run(_ options: Options) -> Int32 {
     let session = Session()
     let runner = Runner(session: session, output: output)
     runner.echo = options.echo
+    runner.stopOnError = options.exitOnError
     defer {
         session.closeAll()
         output.flush()
@@ -59,12 +60,12 @@ func run(_ options: Options) -> Int32 {
             }
         }
         if let commands = options.commands {
-            outcome = try runner.run(text: commands, name: "<command>", stopOnError: options.exitOnError)
+            outcome = try runner.run(commandString: commands)
         }
         for script in options.scripts where outcome != .interrupted && !(outcome == .failed && options.exitOnError) {
             let result = script == "-"
-                ? try runStandardInput(runner, stopOnError: options.exitOnError)
-                : try runner.run(file: script, stopOnError: options.exitOnError)
+                ? try runStandardInput(runner)
+                : try runner.run(file: script)
             if result != .succeeded { outcome = result }
         }
         if outcome == .interrupted || Interruption.isPending { return 130 }
@@ -78,7 +79,7 @@ func run(_ options: Options) -> Int32 {
                 return terminal.run(showBanner: !hasBatchInput) ?? (runner.anyFailed && hasBatchInput ? 1 : 0)
             }
             if !hasBatchInput {
-                let result = try runStandardInput(runner, stopOnError: options.exitOnError)
+                let result = try runStandardInput(runner)
                 if result == .interrupted { return 130 }
             }
         }
@@ -92,7 +93,7 @@ func run(_ options: Options) -> Int32 {
 }
 
 /// Reads commands from stdin line by line as they arrive, like `python3 < file`.
-func runStandardInput(_ runner: Runner, stopOnError: Bool) throws -> Runner.Outcome {
+func runStandardInput(_ runner: Runner) throws -> Runner.Outcome {
     var result = Runner.Outcome.succeeded
     var number = 0
     var line: UnsafeMutablePointer<CChar>?
@@ -111,7 +112,7 @@ func runStandardInput(_ runner: Runner, stopOnError: Bool) throws -> Runner.Outc
         if outcome == .interrupted || Interruption.isPending { return .interrupted }
         if outcome == .failed {
             result = .failed
-            if stopOnError { return .failed }
+            if runner.stopOnError { return .failed }
         }
     }
     return result

@@ -176,8 +176,10 @@ final class LoopbackTests: XCTestCase {
         XCTAssertEqual(shell.one("recv b"), "b'kept'")
     }
 
-    func testACommandFailureEndsItsLine() {
+    func testCommandsOnALineRunOnUnlessStopOnError() {
         let shell = Shell()
+        XCTAssertEqual(shell("echo one; recv nobody; echo two"), ["one", "NameError: name 'nobody' is not defined", "two"])
+        shell.runner.stopOnError = true
         XCTAssertEqual(shell("echo one; recv nobody; echo two"), ["one", "NameError: name 'nobody' is not defined"])
     }
 }
