@@ -169,8 +169,17 @@ struct Arguments {
         let argument = try next()
         switch argument.kind {
         case .none: return nil
-        case .integer(let number): return try checkedTimeout(Double(number))
-        case .float(let number): return try checkedTimeout(number)
+        case .integer(let number):
+            // CPython converts to nanoseconds in an int64 first, and says so.
+            guard abs(number) <= Int.max / 1_000_000_000 else {
+                throw ShellError.overflow("timestamp too large to convert to C _PyTime_t")
+            }
+            return try checkedTimeout(Double(number))
+        case .float(let number):
+            guard number.isNaN || abs(number * 1e9) < 9.223372036854775807e18 else {
+                throw ShellError.overflow("timestamp out of range for platform time_t")
+            }
+            return try checkedTimeout(number)
         default: throw badArgument(label, argument, expected: "a number or None")
         }
     }

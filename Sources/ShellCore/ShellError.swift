@@ -41,6 +41,7 @@ public struct ShellError: Error, Equatable {
         case let resolver as ResolverError: self.init("socket.gaierror", "[Errno \(resolver.code)] \(resolver.message)")
         case let host as HostError: self.init("socket.herror", "[Errno \(host.code)] \(host.message)")
         case is AddressFamilyMismatch: self.init("OSError", "address family mismatched")
+        case is WildcardAmbiguous: self.init("OSError", "wildcard resolved to multiple address")
         default: self.init("OSError", "\(error)")
         }
     }

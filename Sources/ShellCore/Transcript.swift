@@ -20,11 +20,19 @@ public enum Transcript {
         }
         var examples: [TranscriptExample] = []
         var index = 0
+        var inUncheckedBlock = false
         while index < lines.count {
             let line = lines[index]
             let indentation = line.prefix { $0 == " " || $0 == "\t" }
             let body = line.dropFirst(indentation.count)
-            guard body.hasPrefix(prompt) || body == prompt.dropLast() else { index += 1; continue }
+            // A fence opened as ```no-check shows a session without running it
+            // (a screen with Tab and Ctrl-C in it, say).
+            if body.hasPrefix("```") {
+                inUncheckedBlock = !inUncheckedBlock && body.dropFirst(3).trimmingCharacters == "no-check"
+                index += 1
+                continue
+            }
+            guard !inUncheckedBlock, body.hasPrefix(prompt) || body == prompt.dropLast() else { index += 1; continue }
             let command = String(body.dropFirst(prompt.count))
             let commandLine = index + 1
             var expected: [String] = []
@@ -89,6 +97,9 @@ public enum Transcript {
         public var mismatches: [String] = []
     }
 
+    /// How long one example may take before it is interrupted and fails.
+    public static let exampleTimeLimit = 10.0
+
     /// Runs the examples of one transcript in one new session, in order.
     public static func check(text: String, name: String) -> Report {
         let session = Session()
@@ -99,14 +110,18 @@ public enum Transcript {
         var exited = false
         for example in examples(in: text) {
             output.clear()
+            var timedOut = false
             if exited {
                 output.error("(not run: the session had already exited)")
             } else {
+                Interruption.install()
+                Interruption.interrupt(after: exampleTimeLimit)
                 do {
                     try runner.run(line: example.command)
                 } catch {
                     exited = true
                 }
+                timedOut = Interruption.cancelTimer()
             }
             let actual = output.lines.map(\.text)
             if matches(expected: example.expected, actual: actual) {
@@ -117,6 +132,7 @@ public enum Transcript {
                 block += example.expected.isEmpty ? ["    (nothing)"] : example.expected.map { "    " + ($0.isEmpty ? "<BLANKLINE>" : $0) }
                 block.append("Got:")
                 block += actual.isEmpty ? ["    (nothing)"] : actual.map { "    " + ($0.isEmpty ? "<BLANKLINE>" : $0) }
+                if timedOut { block.append("(interrupted: the example ran longer than \(Int(exampleTimeLimit)) s)") }
                 report.mismatches.append(block.joined(separator: "\n"))
             }
         }

@@ -31,7 +31,8 @@ public enum Interruption {
         }
         pipeFDs = (fds[0], fds[1])
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in
+        action.__sigaction_handler.sa_handler = { signal in
+            if signal == SIGALRM { Interruption.timerFired = 1 }
             Interruption.pendingFlag = 1
             var byte: UInt8 = 1
             _ = write(Interruption.pipeFDs.write, &byte, 1)
@@ -39,6 +40,27 @@ public enum Interruption {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
+        sigaction(SIGALRM, &action, nil)
+    }
+
+    nonisolated(unsafe) private static var timerFired: Int32 = 0
+
+    /// Interrupts whatever is waiting `seconds` from now, as Ctrl-C would:
+    /// `--check` uses it so that an example that blocks for ever fails instead
+    /// of hanging the run. The corresponding C function is `setitimer`.
+    public static func interrupt(after seconds: Double) {
+        timerFired = 0
+        var timer = itimerval()
+        timer.it_value.tv_sec = Int(seconds)
+        timer.it_value.tv_usec = Int((seconds - Double(Int(seconds))) * 1e6)
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
+    }
+
+    /// Cancels `interrupt(after:)`; true when it had already fired.
+    public static func cancelTimer() -> Bool {
+        var timer = itimerval()
+        setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
+        return timerFired != 0
     }
 
     /// Marks the interruption handled and drains the pipe.

@@ -65,6 +65,7 @@ public enum Resolver {
         if name.isEmpty {
             let answers = try addressInfo(host: nil, service: "0", family: family, type: Int32(SOCK_DGRAM.rawValue), flags: AI_PASSIVE)
             guard let first = answers.first?.address, let host = first.host else { throw Errno(rawValue: EAFNOSUPPORT) }
+            if answers.count > 1 { throw WildcardAmbiguous() }
             return (first.family, host, 0)
         }
         if name == "255.255.255.255" || name == "<broadcast>" {
@@ -222,6 +223,11 @@ public enum Resolver {
         }
         return result
     }
+}
+
+/// `''` (any address) with no family given matches both 0.0.0.0 and ::.
+public struct WildcardAmbiguous: Error, Equatable, Sendable {
+    public init() {}
 }
 
 /// The broadcast address was asked for in a family that has none.

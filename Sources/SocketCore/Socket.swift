@@ -110,21 +110,33 @@ public final class Socket {
 
     /// Connects, waiting for the handshake as the timeout allows.
     /// The corresponding C function is `connect`.
+    ///
+    /// A blocking socket (timeout None) makes a real blocking connect, as
+    /// CPython does: after a refusal the kernel then leaves the socket
+    /// unconnected and reusable, where a non-blocking connect would leave it
+    /// aborted (ECONNABORTED on the next try). Ctrl-C interrupts it with EINTR.
+    /// A socket with a timeout connects without blocking and waits in poll(2),
+    /// as CPython's `internal_connect` does.
     public func connect(_ address: SocketAddress) throws {
         let fd = try openDescriptor()
-        let callDeadline = deadline(after: timeout)
-        let result = try address.withSockaddr { pointer, length in Sys.connect(fd, pointer, length) }
-        if result == 0 { return }
-        let error = errno
-        // EINTR leaves the handshake going on, as EINPROGRESS does (connect(2)).
-        guard (error == EINPROGRESS || error == EINTR) && timeout != 0 else { throw Errno(rawValue: error) }
-        try waitUntilReady(fd, events: Int16(POLLOUT), deadline: callDeadline)
+        if timeout == nil {
+            _ = Sys.setBlocking(fd, true)
+            defer { _ = Sys.setBlocking(fd, false) }
+            let result = try address.withSockaddr { pointer, length in Sys.connect(fd, pointer, length) }
+            if result == 0 { return }
+            let error = errno
+            if error == EINTR && Interruption.isPending { throw Interrupted() }
+            guard error == EINTR else { throw Errno(rawValue: error) }
+            // Interrupted by another signal: the handshake goes on; wait for it.
+        } else {
+            let result = try address.withSockaddr { pointer, length in Sys.connect(fd, pointer, length) }
+            if result == 0 { return }
+            let error = errno
+            guard (error == EINPROGRESS || error == EINTR) && timeout != 0 else { throw Errno(rawValue: error) }
+        }
+        try waitUntilReady(fd, events: Int16(POLLOUT), deadline: deadline(after: timeout))
         let pending = try integerOption(level: SOL_SOCKET, name: SO_ERROR)
         if pending != 0 { throw Errno(rawValue: Int32(pending)) }
-        // A second connect moves the kernel's socket from "connecting" to
-        // "connected", as a blocking connect would have, so that connecting
-        // again says EISCONN (as in Python) rather than succeeding.
-        _ = try address.withSockaddr { pointer, length in Sys.connect(fd, pointer, length) }
     }
 
     // MARK: Data

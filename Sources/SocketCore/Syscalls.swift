@@ -74,6 +74,12 @@ enum Sys {
         _ = Glibc.fcntl(fd, F_SETFD, FD_CLOEXEC)
         return Glibc.fcntl(fd, F_SETFL, flags | O_NONBLOCK)
     }
+    /// The corresponding C function is `fcntl`: sets or clears O_NONBLOCK.
+    static func setBlocking(_ fd: Int32, _ blocking: Bool) -> Int32 {
+        let flags = Glibc.fcntl(fd, F_GETFL)
+        if flags < 0 { return flags }
+        return Glibc.fcntl(fd, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK)
+    }
     /// The corresponding C function is `fcntl` with `F_DUPFD_CLOEXEC`.
     static func duplicate(_ fd: Int32, atLeast minimum: Int32) -> Int32 {
         Glibc.fcntl(fd, F_DUPFD_CLOEXEC, minimum)

@@ -17,12 +17,19 @@ final class TranscriptTests: XCTestCase {
             indented
 
         not output
+        ```no-check
+        sock> accept srv
+        ^C
+        ```
+        sock> echo checked again
+        checked again
         """
         let examples = Transcript.examples(in: text)
         XCTAssertEqual(examples, [
             TranscriptExample(line: 4, command: "getservbyname http tcp", expected: ["80"]),
             TranscriptExample(line: 6, command: "echo a", expected: ["a", ""]),
             TranscriptExample(line: 10, command: "echo indented", expected: ["indented"]),
+            TranscriptExample(line: 18, command: "echo checked again", expected: ["checked again"]),
         ])
     }
 

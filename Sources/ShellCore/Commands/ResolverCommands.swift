@@ -205,21 +205,30 @@ private func addressInfo(_ call: inout Call) throws -> Value? {
     })
 }
 
-/// CPython's `getnameinfo`: the host must be numeric or resolve to one address.
+/// CPython's `getnameinfo`: the host must be numeric or resolve to one
+/// address; the port goes to getaddrinfo as text, unchecked, as in 3.11.
 private func nameInfo(_ call: inout Call) throws -> Value? {
+    let first = call.arguments.peek
     let target = try call.arguments.hostAndPort()
     let flags = try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
-    guard (0...65535).contains(target.port) else { throw ShellError.overflow("getnameinfo(): port must be 0-65535.") }
     let answers = try Resolver.addressInfo(host: target.host, service: String(target.port),
                                            type: Int32(SOCK_DGRAM.rawValue), flags: AI_NUMERICHOST)
-    guard let first = answers.first?.address else { throw ShellError.osMessage("sockaddr resolved to no address") }
+    guard let address = answers.first?.address else { throw ShellError.osMessage("sockaddr resolved to no address") }
     if answers.count > 1 { throw ShellError.osMessage("sockaddr resolved to multiple addresses") }
-    var address = first
-    if case .ipv6(let host, let port, _, let scopeID) = first {
-        address = .ipv6(host: host, port: port, flowInfo: UInt32(truncatingIfNeeded: target.flowInfo),
-                        scopeID: target.scopeID != 0 ? UInt32(truncatingIfNeeded: target.scopeID) : scopeID)
+    switch address {
+    case .ipv4:
+        if case .tuple(let items)? = first?.kind, items.count != 2 {
+            throw ShellError.osMessage("IPv4 sockaddr must be 2 tuple")
+        }
+        let result = try Resolver.nameInfo(address, flags: flags)
+        return .tuple([.str(result.host), .str(result.service)])
+    case .ipv6(let host, let port, _, let scopeID):
+        let withScope = SocketAddress.ipv6(host: host, port: port, flowInfo: UInt32(truncatingIfNeeded: target.flowInfo),
+                                           scopeID: target.scopeID != 0 ? UInt32(truncatingIfNeeded: target.scopeID) : scopeID)
+        let result = try Resolver.nameInfo(withScope, flags: flags)
+        return .tuple([.str(result.host), .str(result.service)])
+    case .unix:
+        throw ShellError.osMessage("getnameinfo(): unsupported family")
     }
-    let result = try Resolver.nameInfo(address, flags: flags)
-    return .tuple([.str(result.host), .str(result.service)])
 }
