@@ -52,9 +52,14 @@ func socketRepr(_ entry: SocketEntry) -> String {
     return text + ">"
 }
 
-/// What the kernel would say the socket is doing, in a word.
+/// What the kernel says the socket is doing: the TCP state from TCP_INFO for
+/// TCP sockets, else listening, connected, bound or unbound.
 func socketState(_ socket: Socket) -> String {
     if socket.isClosed { return "closed" }
+    if (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue),
+       let info = try? socket.tcpInfo() {
+        return TCPInfo.stateName(info.state)
+    }
     if (try? socket.integerOption(level: SOL_SOCKET, name: SO_ACCEPTCONN)) == 1 { return "listening" }
     if (try? socket.peerAddress()) != nil { return "connected" }
     if let local = try? socket.localAddress() {
@@ -62,6 +67,20 @@ func socketState(_ socket: Socket) -> String {
         if case .unix(let path) = local, !path.isEmpty { return "bound" }
     }
     return "unbound"
+}
+
+/// Recv-Q and Send-Q as `ss` shows them: bytes waiting to be read and bytes
+/// not yet acknowledged; for a TCP listener, connections waiting in the
+/// accept queue and the backlog.
+func socketQueues(_ socket: Socket) -> (receive: String, send: String) {
+    if (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue),
+       let info = try? socket.tcpInfo(), info.state == 10 {
+        let field = { (name: String) in info.fields.first { $0.name == name }.map { String($0.value) } ?? "-" }
+        return (field("unacked"), field("sacked"))
+    }
+    let receive = socket.queueLength(request: 0x541B).map(String.init) ?? "-"   // SIOCINQ
+    let send = socket.queueLength(request: 0x5411).map(String.init) ?? "-"      // SIOCOUTQ
+    return (receive, send)
 }
 
 /// Left-aligned columns, two spaces apart, for tables.

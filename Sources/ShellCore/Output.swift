@@ -4,6 +4,13 @@ public protocol Output: AnyObject {
     func value(_ text: String)
     /// One error line, without the final newline.
     func error(_ text: String)
+    /// One line of `set trace on`: a system call, as strace shows it.
+    func trace(_ text: String)
+}
+
+extension Output {
+    /// Trace lines go with the errors unless the output says otherwise.
+    public func trace(_ text: String) { error(text) }
 }
 
 /// An Output that keeps every line in order, for `--check` and tests.

@@ -35,7 +35,8 @@ public final class Runner {
             commands = try Lexer.parse(line)
         } catch {
             if echo { output.value("sock> " + line.trimmingSpaces) }
-            return report(error, location: location)
+            recording?.command(line.trimmingSpaces)
+            return report(error, location: location, command: nil)
         }
         return try run(commands, location: { _ in location })
     }
@@ -45,6 +46,7 @@ public final class Runner {
         var result = Outcome.succeeded
         for (index, parsed) in commands.enumerated() {
             if echo { output.value("sock> " + parsed.source) }
+            if parsed.name != "record" { recording?.command(parsed.source) }
             switch try run(parsed, location: location(index)) {
             case .succeeded: continue
             case .interrupted: return .interrupted
@@ -63,7 +65,7 @@ public final class Runner {
             do {
                 commands += try Lexer.parse(String(line))
             } catch {
-                return report(error, location: "<command>:\(commands.count + 1)")
+                return report(error, location: "<command>:\(commands.count + 1)", command: nil)
             }
         }
         return try run(commands, location: { "<command>:\($0 + 1)" })
@@ -75,7 +77,11 @@ public final class Runner {
             if let suggestion = CommandTable.nearest(to: parsed.name) {
                 message += ". Did you mean: '\(suggestion)'?"
             }
-            return report(ShellError("NameError", message), location: location)
+            return report(ShellError("NameError", message), location: location, command: parsed)
+        }
+        session.commandLog.append(parsed)
+        if session.showPython, let statements = PythonExport.statements(for: parsed) {
+            for statement in statements { emitValue("# " + statement) }
         }
         var call = Call(command: command, session: session, runner: self,
                         arguments: Arguments(parsed.arguments, command: command, session: session),
@@ -88,9 +94,9 @@ public final class Runner {
             throw exit
         } catch let partial as PartialResult {
             try? deliver(partial.value, of: call)
-            return report(partial.error, location: location)
+            return report(partial.error, location: location, command: parsed)
         } catch {
-            return report(error, location: location)
+            return report(error, location: location, command: parsed)
         }
     }
 
@@ -98,7 +104,7 @@ public final class Runner {
     private func deliver(_ value: Value?, of call: Call) throws {
         guard let value else { return }
         guard let redirect = call.redirect else {
-            output.value(displayText(value, mode: session.display))
+            emitValue(displayText(value, mode: session.display))
             return
         }
         guard !call.redirectConsumed else { return }
@@ -107,17 +113,40 @@ public final class Runner {
         try writeFile(redirect, bytes)
     }
 
-    private func report(_ error: Error, location: String?) -> Outcome {
+    private func report(_ error: Error, location: String?, command: ParsedCommand?) -> Outcome {
         anyFailed = true
         // The sourced file's own lines already reported what failed in it.
         if error is SourceFailed { return .failed }
         let shellError = ShellError(error)
+        let failure = Failure(command: command, error: shellError)
+        session.lastFailure = failure
         output.error((location.map { "\($0): " } ?? "") + shellError.line)
+        recording?.output(shellError.line)
+        if session.explain { emitValue(explain(failure)) }
         if error is Interrupted {
             Interruption.clear()
             return .interrupted
         }
         return .failed
+    }
+
+    // MARK: Output, recorded when `record` is on
+
+    /// `record FILE`: the session being written as a transcript.
+    var recording: Recording?
+
+    func emitValue(_ text: String) {
+        output.value(text)
+        recording?.output(text)
+    }
+
+    /// Shows or stops showing every system call as strace would.
+    func setTrace(_ on: Bool) {
+        session.trace = on
+        SyscallTrace.sink = on ? { [weak self] line in
+            self?.output.trace(line)
+            self?.recording?.output(line)
+        } : nil
     }
 
     /// Runs every line of a file with `FILE:LINE:` on its errors. Stops at the

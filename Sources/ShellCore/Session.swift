@@ -9,6 +9,16 @@ public final class SocketEntry {
     public internal(set) var bytesReceived = 0
     /// The index `accept` tries next for default names `NAME_1`, `NAME_2`, ...
     var nextAcceptIndex = 1
+    /// Options set with `setsockopt`, as `NAME=VALUE`, for the `sockets` table.
+    var optionsSet: [(name: String, value: String)] = []
+
+    func noteOption(_ name: String, _ value: String) {
+        if let index = optionsSet.firstIndex(where: { $0.name == name }) {
+            optionsSet[index].value = value
+        } else {
+            optionsSet.append((name, value))
+        }
+    }
 
     init(name: String, socket: Socket) {
         self.name = name
@@ -39,6 +49,18 @@ public final class Session {
 
     /// The interactive history, oldest first, when there is one.
     public var history: (() -> [String])?
+
+    /// `set explain on`: explain every error as `why` would.
+    public var explain = false
+    /// `set python on`: show each command's Python equivalent first.
+    public var showPython = false
+    /// `set trace on`: show each system call as strace would.
+    public var trace = false
+
+    /// The last command that failed, for `why`.
+    public internal(set) var lastFailure: Failure?
+    /// Every command run so far, for `export python`.
+    public internal(set) var commandLog: [ParsedCommand] = []
 
     public init() {}
 

@@ -7,10 +7,14 @@ import SocketCore
 public struct ShellError: Error, Equatable {
     public let type: String
     public let message: String
+    /// The number behind the error, when the C library gave one: what `why`
+    /// explains.
+    public var code: ErrorCode?
 
-    public init(_ type: String, _ message: String) {
+    public init(_ type: String, _ message: String, code: ErrorCode? = nil) {
         self.type = type
         self.message = message
+        self.code = code
     }
 
     /// The line printed for it.
@@ -19,7 +23,8 @@ public struct ShellError: Error, Equatable {
     /// An OSError for `errno`, under the subclass CPython's errno map gives it
     /// (`ConnectionRefusedError`, `BrokenPipeError`, ...).
     public static func os(_ errno: Errno, detail: String? = nil) -> ShellError {
-        ShellError(osErrorType(errno.rawValue), "[Errno \(errno.rawValue)] \(detail ?? errno.message)")
+        ShellError(osErrorType(errno.rawValue), "[Errno \(errno.rawValue)] \(detail ?? errno.message)",
+                   code: .errno(errno.rawValue))
     }
 
     public static func type(_ message: String) -> ShellError { ShellError("TypeError", message) }
@@ -38,13 +43,25 @@ public struct ShellError: Error, Equatable {
         case let errno as Errno: self = .os(errno)
         case is TimeoutExpired: self.init("TimeoutError", "timed out")
         case is Interrupted: self.init("KeyboardInterrupt", "")
-        case let resolver as ResolverError: self.init("socket.gaierror", "[Errno \(resolver.code)] \(resolver.message)")
-        case let host as HostError: self.init("socket.herror", "[Errno \(host.code)] \(host.message)")
+        case let resolver as ResolverError:
+            self.init("socket.gaierror", "[Errno \(resolver.code)] \(resolver.message)", code: .resolver(resolver.code))
+        case let host as HostError:
+            self.init("socket.herror", "[Errno \(host.code)] \(host.message)", code: .host(host.code))
         case is AddressFamilyMismatch: self.init("OSError", "address family mismatched")
         case is WildcardAmbiguous: self.init("OSError", "wildcard resolved to multiple address")
         default: self.init("OSError", "\(error)")
         }
     }
+}
+
+/// Which numbering an error's code belongs to.
+public enum ErrorCode: Equatable {
+    /// `errno`, for OSError and its subclasses.
+    case errno(Int32)
+    /// `EAI_*`, for socket.gaierror.
+    case resolver(Int32)
+    /// `h_errno`, for socket.herror.
+    case host(Int32)
 }
 
 /// CPython's `errnomap` (Objects/exceptions.c): the OSError subclass for an errno.

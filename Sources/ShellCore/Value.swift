@@ -1,5 +1,7 @@
 /// A value as Python's interactive shell would hold it, and so print it.
 public indirect enum Value: Equatable {
+    public static func == (left: Value, right: Value) -> Bool { left.repr == right.repr }
+
     case none
     case bool(Bool)
     case int(Int)
@@ -8,6 +10,8 @@ public indirect enum Value: Equatable {
     case bytes([UInt8])
     case tuple([Value])
     case list([Value])
+    /// A dict, in insertion order as Python keeps it.
+    case dict([(key: Value, value: Value)])
     /// An IntEnum member such as `<AddressFamily.AF_INET: 2>`.
     case enumMember(type: String, name: String, value: Int)
     /// Text shown as it is: socket reprs and names of sockets in `select` lists.
@@ -26,6 +30,7 @@ public indirect enum Value: Equatable {
             if items.count == 1 { return "(\(items[0].repr),)" }
             return "(" + items.map(\.repr).joined(separator: ", ") + ")"
         case .list(let items): return "[" + items.map(\.repr).joined(separator: ", ") + "]"
+        case .dict(let pairs): return "{" + pairs.map { "\($0.key.repr): \($0.value.repr)" }.joined(separator: ", ") + "}"
         case .enumMember(let type, let name, let value): return "<\(type).\(name): \(value)>"
         case .verbatim(let text): return text
         }

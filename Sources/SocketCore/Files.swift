@@ -13,6 +13,16 @@ public enum Files {
         try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), mode) }
     }
 
+    /// Moves a descriptor that stays open a long time (a recording, a pipe)
+    /// to 20 or above, so the sockets a session opens get the numbers they
+    /// would get without it. The corresponding C function is `fcntl`.
+    public static func moveHigh(_ fd: Int32) -> Int32 {
+        let moved = Sys.duplicate(fd, atLeast: 20)
+        guard moved >= 0 else { return fd }
+        _ = Glibc.close(fd)
+        return moved
+    }
+
     /// The corresponding C function is `close`.
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

@@ -24,7 +24,7 @@ public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: D
                 milliseconds = Int32(min((left * 1000).rounded(.up), Double(Int32.max)))
             }
         }
-        let count = poll(&pollFDs, nfds_t(pollFDs.count), milliseconds)
+        let count = Sys.poll(&pollFDs, milliseconds)
         if count < 0 {
             if errno == EINTR { continue }
             throw Errno.current

@@ -9,10 +9,18 @@ ensure_readline() {
         return 0
     fi
     echo "sockshell setup: installing libreadline-dev (pkg-config cannot find readline)" >&2
+    ensure_package libreadline-dev pkg-config
+}
+
+# Installs Debian packages with apt-get (sudo when not root).
+ensure_package() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libreadline-dev pkg-config >&2
+    if [ -z "${apt_updated:-}" ]; then
+        $sudo apt-get update -qq >&2 || true
+        apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2
 }
 
 # Builds sockshell in CONFIG (debug or release) when any source is newer than

@@ -53,6 +53,7 @@ extension CommandTable {
 private func setOption(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
     let level = try call.arguments.constant("LEVEL", .level)
+    let optionArgument = call.arguments.peek
     let option = try call.arguments.constant("OPTION", .option)
     let argument = try call.arguments.next()
     try call.arguments.finish()
@@ -66,6 +67,8 @@ private func setOption(_ call: inout Call) throws -> Value? {
         }
         try entry.socket.setOption(level: level, name: option, integer: narrow)
     }
+    let optionName = optionArgument?.text ?? String(option)
+    entry.noteOption(optionName.hasPrefix("socket.") ? String(optionName.dropFirst(7)) : optionName, argument.text)
     return nil
 }
 

@@ -42,7 +42,7 @@ extension CommandTable {
                     return nil
                 }),
         Command(name: "set", group: .shell, usage: "[OPTION VALUE]",
-                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES",
+                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace on|off",
                 python: "", cCall: "", argumentKinds: ["setting", "-"], run: setting),
         Command(name: "quit", group: .shell, usage: "[CODE]",
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
@@ -59,12 +59,14 @@ extension CommandTable {
 struct SourceFailed: Error {}
 
 /// The settings `set` knows, in the order it lists them.
-public let settingNames = ["display", "maxline"]
+public let settingNames = ["display", "maxline", "explain", "python", "trace"]
 
 private func setting(_ call: inout Call) throws -> Value? {
     let session = call.session
     if call.arguments.isEmpty {
-        return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)")
+        let onOff = { (flag: Bool) in flag ? "on" : "off" }
+        return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)\nexplain \(onOff(session.explain))\n"
+                         + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))")
     }
     let name = try call.arguments.text("OPTION")
     switch name {
@@ -80,6 +82,16 @@ private func setting(_ call: inout Call) throws -> Value? {
         try call.arguments.finish()
         guard value > 0 else { throw ShellError.value("maxline must be a positive number of bytes") }
         session.maxLine = value
+    case "explain":
+        session.explain = try call.arguments.boolean("VALUE")
+        try call.arguments.finish()
+    case "python":
+        session.showPython = try call.arguments.boolean("VALUE")
+        try call.arguments.finish()
+    case "trace":
+        let on = try call.arguments.boolean("VALUE")
+        try call.arguments.finish()
+        call.runner.setTrace(on)
     default:
         throw ShellError.value("unknown setting \(pythonStringRepr(name)); settings: \(settingNames.joined(separator: ", "))")
     }

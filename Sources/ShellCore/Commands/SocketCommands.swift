@@ -306,14 +306,17 @@ private func select(_ call: inout Call) throws -> Value? {
 private func socketsTable(_ call: inout Call) throws -> Value? {
     try call.arguments.finish()
     guard !call.session.entries.isEmpty else { return .verbatim("(no open sockets)") }
-    var rows = [["name", "fd", "family", "type", "state", "local", "remote", "timeout", "sent", "received"]]
+    var rows = [["name", "fd", "family", "type", "state", "recv-q", "send-q", "local", "remote", "timeout", "sent", "received", "options"]]
     for entry in call.session.entries {
         let socket = entry.socket
         let local = (try? socket.localAddress()).map { addressValue($0).str } ?? "-"
         let remote = (try? socket.peerAddress()).map { addressValue($0).str } ?? "-"
+        let queues = socketQueues(socket)
+        let options = entry.optionsSet.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
         rows.append([entry.name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type),
-                     socketState(socket), local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
-                     socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived)])
+                     socketState(socket), queues.receive, queues.send, local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
+                     socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived),
+                     options.isEmpty ? "-" : options])
     }
     return .verbatim(formatTable(rows))
 }

@@ -1,0 +1,48 @@
+import SocketCore
+
+extension CommandTable {
+    static let teachingCommands: [Command] = [
+        Command(name: "why", group: .shell, usage: "",
+                summary: "explain the last error: its errno, what the kernel did, likely causes, what to try",
+                python: "", cCall: "", argumentKinds: [], run: { call in
+                    try call.arguments.finish()
+                    guard let failure = call.session.lastFailure else { return .verbatim("No command has failed yet.") }
+                    return .verbatim(explain(failure))
+                }),
+        Command(name: "tcpinfo", group: .options, usage: "NAME",
+                summary: "the kernel's TCP_INFO for a TCP socket: state, rtt, cwnd, retransmits, bytes acked ...",
+                python: "NAME.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)", cCall: "getsockopt(2) TCP_INFO",
+                argumentKinds: ["socket"], run: { call in
+                    let entry = try call.arguments.socket()
+                    try call.arguments.finish()
+                    let info = try entry.socket.tcpInfo()
+                    return .dict(info.fields.map { field in
+                        (key: .str(field.name),
+                         value: field.name == "state" ? .str(TCPInfo.stateName(Int(field.value)))
+                            : (Int(exactly: field.value).map(Value.int) ?? .verbatim(String(field.value))))
+                    })
+                }),
+        Command(name: "record", group: .shell, usage: "FILE|off",
+                summary: "write the session from now on as a transcript that --check accepts; record off stops",
+                python: "", cCall: "", argumentKinds: ["path"], run: { call in
+                    let target = try call.arguments.text("FILE")
+                    try call.arguments.finish()
+                    call.runner.recording = nil
+                    if target != "off" { call.runner.recording = try Recording(path: target) }
+                    return nil
+                }),
+        Command(name: "export", group: .shell, usage: "python FILE",
+                summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed",
+                python: "", cCall: "", argumentKinds: ["-", "path"], run: { call in
+                    let language = try call.arguments.text("LANGUAGE")
+                    let path = try call.arguments.text("FILE")
+                    try call.arguments.finish()
+                    guard language == "python" else {
+                        throw ShellError.value("export knows python only, not \(pythonStringRepr(language))")
+                    }
+                    let commands = call.session.commandLog.dropLast().filter { $0.name != "export" }
+                    try writeFile(Redirect(path: path, append: false), Array(PythonExport.script(for: Array(commands)).utf8))
+                    return nil
+                }),
+    ]
+}

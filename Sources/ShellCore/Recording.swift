@@ -1,0 +1,53 @@
+import SocketCore
+
+/// `record FILE`: the session written as a transcript that `--check` accepts.
+///
+/// Ports the kernel chose (the ephemeral range) become `...`, so the
+/// transcript passes again on another run; blank output lines become
+/// `<BLANKLINE>`.
+final class Recording {
+    let path: String
+    private let fd: Int32
+
+    init(path: String) throws {
+        do { fd = Files.moveHigh(try Files.openForWriting(path, append: false)) } catch let error as Errno {
+            throw fileError(error, path)
+        }
+        self.path = path
+        write("Recorded by sockshell; check it with: sockshell --check \(path)\n\n")
+    }
+
+    deinit { Files.close(fd) }
+
+    func command(_ source: String) {
+        write("sock> \(source)\n")
+    }
+
+    func output(_ text: String) {
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            write(line.isEmpty ? "<BLANKLINE>\n" : Recording.maskingEphemeralPorts(String(line)) + "\n")
+        }
+    }
+
+    private func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        try? bytes.withUnsafeBytes { try Files.writeAll(fd, $0) }
+    }
+
+    /// Replaces the port of every `('host', PORT` whose PORT is in the
+    /// kernel's ephemeral range (32768 and up on Linux) with `...`.
+    static func maskingEphemeralPorts(_ line: String) -> String {
+        var result = ""
+        var rest = Substring(line)
+        while let range = rest.range(ofSubstring: "', ") {
+            result += rest[..<range.upperBound]
+            rest = rest[range.upperBound...]
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            if let port = Int(digits), port >= 32768, port <= 65535 {
+                result += "..."
+                rest = rest.dropFirst(digits.count)
+            }
+        }
+        return result + rest
+    }
+}
