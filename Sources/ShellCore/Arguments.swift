@@ -108,6 +108,21 @@ struct Arguments {
         }
     }
 
+    /// The Python value an argument literally is: what `echo` prints.
+    func value(of argument: Argument) -> Value {
+        switch argument.kind {
+        case .word(let text), .string(let text): return .str(text)
+        case .bytes(let bytes): return .bytes(bytes)
+        case .integer(let number): return .int(number)
+        case .float(let number): return .float(number)
+        case .none: return .none
+        case .bool(let flag): return .bool(flag)
+        case .tuple(let items): return .tuple(items.map { value(of: (try? resolved($0)) ?? $0) })
+        case .list(let items): return .list(items.map { value(of: (try? resolved($0)) ?? $0) })
+        case .file, .reference: return .str(argument.text)
+        }
+    }
+
     // MARK: Names and sockets
 
     mutating func name(_ label: String = "NAME") throws -> String {

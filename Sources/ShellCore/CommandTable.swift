@@ -24,16 +24,22 @@ public enum CommandTable {
     }
 }
 
-/// Levenshtein distance, for "Did you mean" suggestions.
+/// Edit distance counting a swap of neighbours as one edit (optimal string
+/// alignment), for "Did you mean" suggestions: "hlep" is one edit from "help".
 func editDistance(_ a: String, _ b: String) -> Int {
     let left = Array(a.unicodeScalars), right = Array(b.unicodeScalars)
-    var previous = Array(0...right.count)
-    for (i, x) in left.enumerated() {
-        var current = [i + 1]
-        for (j, y) in right.enumerated() {
-            current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+    guard !left.isEmpty, !right.isEmpty else { return max(left.count, right.count) }
+    var table = [[Int]](repeating: [Int](repeating: 0, count: right.count + 1), count: left.count + 1)
+    for i in 0...left.count { table[i][0] = i }
+    for j in 0...right.count { table[0][j] = j }
+    for i in 1...left.count {
+        for j in 1...right.count {
+            let cost = left[i - 1] == right[j - 1] ? 0 : 1
+            table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+            if i > 1, j > 1, left[i - 1] == right[j - 2], left[i - 2] == right[j - 1] {
+                table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
+            }
         }
-        previous = current
     }
-    return previous[right.count]
+    return table[left.count][right.count]
 }

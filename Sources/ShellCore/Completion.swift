@@ -42,6 +42,8 @@ public enum Completion {
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
+            } else if command.name == "set" && index == 1 && ["explain", "python", "trace"].contains(previous) {
+                options = ["on", "off"]
             } else {
                 options = []
             }

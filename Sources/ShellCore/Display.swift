@@ -16,8 +16,19 @@ func displayText(_ value: Value, mode: DisplayMode) -> String {
 func hexDump(_ bytes: [UInt8]) -> String {
     var lines: [String] = []
     var offset = 0
+    var previousRow: ArraySlice<UInt8>?
+    var collapsing = false
     while offset < bytes.count {
         let row = bytes[offset..<min(offset + 16, bytes.count)]
+        // Like hexdump -C: a full row equal to the one before is shown once as '*'.
+        if row.count == 16, let previousRow, previousRow.elementsEqual(row) {
+            if !collapsing { lines.append("*") }
+            collapsing = true
+            offset += 16
+            continue
+        }
+        collapsing = false
+        previousRow = row
         var line = hex(UInt32(offset), width: 8) + "  "
         for column in 0..<16 {
             if column < row.count {
@@ -39,7 +50,7 @@ func hexDump(_ bytes: [UInt8]) -> String {
 
 /// The bytes decoded as UTF-8, newlines and tabs kept, every other control
 /// character, invalid byte and bidirectional override escaped as in a repr.
-func escapedText(_ bytes: [UInt8]) -> String {
+func escapedText(_ bytes: [UInt8], escapingBackslash: Bool = true) -> String {
     var text = ""
     var index = 0
     while index < bytes.count {
@@ -49,7 +60,7 @@ func escapedText(_ bytes: [UInt8]) -> String {
                 text.unicodeScalars.append(scalar)
             } else if scalar == "\r" {
                 text += "\\r"
-            } else if scalar == "\\" {
+            } else if scalar == "\\" && escapingBackslash {
                 text += "\\\\"
             } else if let escaped = escapedIfUnprintable(scalar) {
                 text += escaped

@@ -102,7 +102,8 @@ public final class Runner {
 
     /// Prints a value, or writes it to the command's `> FILE`.
     private func deliver(_ value: Value?, of call: Call) throws {
-        guard let value else { return }
+        // Python's prompt prints nothing for None; inside a tuple it shows.
+        guard let value, value != .none else { return }
         guard let redirect = call.redirect else {
             emitValue(displayText(value, mode: session.display))
             return

@@ -48,6 +48,7 @@ public struct ShellError: Error, Equatable {
         case let host as HostError:
             self.init("socket.herror", "[Errno \(host.code)] \(host.message)", code: .host(host.code))
         case is AddressFamilyMismatch: self.init("OSError", "address family mismatched")
+        case is UnixPathTooLong: self.init("OSError", "AF_UNIX path too long")
         case is WildcardAmbiguous: self.init("OSError", "wildcard resolved to multiple address")
         default: self.init("OSError", "\(error)")
         }

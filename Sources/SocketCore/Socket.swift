@@ -61,7 +61,8 @@ public final class Socket {
 
     /// Runs a call that may say EAGAIN, waiting for `events` between tries
     /// until the socket's timeout, as CPython's `sock_call` does.
-    private func retryingWhenReady<T: FixedWidthInteger>(_ events: Int16, deadline: Double?, _ call: (Int32) -> T) throws -> T {
+    private func retryingWhenReady<T: FixedWidthInteger>(_ events: Int16, deadline: Double?, flags: Int32 = 0,
+                                                         _ call: (Int32) -> T) throws -> T {
         let fd = try openDescriptor()
         while true {
             let result = call(fd)
@@ -71,7 +72,10 @@ public final class Socket {
                 if Interruption.isPending { throw Interrupted() }
                 continue
             }
-            guard error == EAGAIN || error == EWOULDBLOCK, timeout != 0 else { throw Errno(rawValue: error) }
+            // MSG_DONTWAIT asks this one call not to wait, whatever the timeout.
+            guard error == EAGAIN || error == EWOULDBLOCK, timeout != 0, flags & Int32(MSG_DONTWAIT) == 0 else {
+                throw Errno(rawValue: error)
+            }
             try waitUntilReady(fd, events: events, deadline: deadline)
         }
     }
@@ -144,7 +148,7 @@ public final class Socket {
     /// Sends what the kernel takes of `bytes` now; waits for room first when
     /// there is none. The corresponding C function is `send`.
     public func send(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0) throws -> Int {
-        try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout)) {
+        try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout), flags: flags) {
             Sys.send($0, bytes.baseAddress, bytes.count, flags | Int32(MSG_NOSIGNAL))
         }
     }
@@ -167,7 +171,7 @@ public final class Socket {
     /// The corresponding C function is `sendto`.
     public func send(_ bytes: UnsafeRawBufferPointer, to address: SocketAddress, flags: Int32 = 0) throws -> Int {
         try address.withSockaddr { pointer, length in
-            try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout)) {
+            try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout), flags: flags) {
                 Sys.sendto($0, bytes.baseAddress, bytes.count, flags | Int32(MSG_NOSIGNAL), pointer, length)
             }
         }
@@ -178,7 +182,7 @@ public final class Socket {
     public func receive(upTo count: Int, flags: Int32 = 0) throws -> [UInt8] {
         if count == 0 { _ = try openDescriptor(); return [] }
         return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            initialized = try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout)) {
+            initialized = try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout), flags: flags) {
                 Sys.recv($0, buffer.baseAddress, count, flags)
             }
         }
@@ -199,7 +203,7 @@ public final class Socket {
         let bytes = try [UInt8](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
             initialized = try withUnsafeMutablePointer(to: &storage) { pointer in
                 try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                    try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout)) {
+                    try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout), flags: flags) {
                         length = socklen_t(MemoryLayout<sockaddr_storage>.size)
                         return Sys.recvfrom($0, buffer.baseAddress, count, flags, address, &length)
                     }

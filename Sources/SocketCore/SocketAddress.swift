@@ -66,7 +66,7 @@ public enum SocketAddress: Equatable, Sendable {
             // A filesystem path needs room for its terminating NUL; an abstract one does not.
             let isAbstract = path.first == 0
             guard path.count <= (isAbstract ? capacity : capacity - 1) else {
-                throw Errno(rawValue: ENAMETOOLONG)
+                throw UnixPathTooLong()
             }
             address.sun_family = sa_family_t(AF_UNIX)
             withUnsafeMutableBytes(of: &address.sun_path) { buffer in
@@ -76,7 +76,9 @@ public enum SocketAddress: Equatable, Sendable {
                 withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
             }
             let pathOffset = MemoryLayout<sockaddr_un>.offset(of: \sockaddr_un.sun_path)!
-            length = socklen_t(pathOffset + path.count + (isAbstract ? 0 : 1))
+            // As CPython's getsockaddrarg: the terminating NUL is not counted,
+            // so an empty path is the bare family, which autobinds.
+            length = socklen_t(pathOffset + path.count)
         }
         return try withUnsafePointer(to: &storage) {
             try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, length) }
@@ -109,6 +111,11 @@ public enum SocketAddress: Equatable, Sendable {
             return nil
         }
     }
+}
+
+/// An AF_UNIX path longer than `sun_path` holds.
+public struct UnixPathTooLong: Error, Equatable, Sendable {
+    public init() {}
 }
 
 /// `inet_ntop` for an address the kernel gave, which is always valid.

@@ -112,10 +112,7 @@ private func sendFile(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
     let path = try call.arguments.text("PATH")
     try call.arguments.finish()
-    guard entry.socket.type == Int32(SOCK_STREAM.rawValue) else {
-        throw ShellError.value("only SOCK_STREAM type sockets are supported")
-    }
-    guard entry.socket.timeout != 0 else { throw ShellError.value("non-blocking sockets are not supported") }
+    // `open(PATH, 'rb')` runs before `sendfile` is called, so its error comes first.
     let fd: Int32
     let size: Int
     do {
@@ -125,6 +122,10 @@ private func sendFile(_ call: inout Call) throws -> Value? {
         throw fileError(error, path)
     }
     defer { Files.close(fd) }
+    guard entry.socket.type == Int32(SOCK_STREAM.rawValue) else {
+        throw ShellError.value("only SOCK_STREAM type sockets are supported")
+    }
+    guard entry.socket.timeout != 0 else { throw ShellError.value("non-blocking sockets are not supported") }
     var sent = 0
     defer { entry.bytesSent += sent }
     try entry.socket.sendFile(from: fd, offset: 0, count: size, sent: &sent)
@@ -153,7 +154,8 @@ private func receiveFrom(_ call: inout Call) throws -> Value? {
     guard size >= 0 else { throw ShellError.value("negative buffersize in recvfrom") }
     if entry.pending.count > 0 {
         let bytes = entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0)
-        return .tuple([.bytes(bytes), (try? entry.socket.peerAddress()).map(addressValue) ?? Value.none])
+        // Only stream sockets buffer, and recvfrom on a stream has no address.
+        return .tuple([.bytes(bytes), Value.none])
     }
     let (bytes, peer) = try entry.socket.receiveFrom(upTo: size, flags: flags)
     if flags & Int32(MSG_PEEK) == 0 { entry.bytesReceived += bytes.count }
@@ -172,8 +174,8 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
         }
         searched = entry.pending.count
         guard entry.pending.count < session.maxLine else {
-            throw ShellError.value("no \(pythonBytesRepr(delimiter)) in the first \(session.maxLine) bytes; "
-                                   + "they stay buffered (set maxline to raise the limit)")
+            throw ShellError.value("no \(pythonBytesRepr(delimiter)) within maxline (\(session.maxLine) bytes); "
+                                   + "what was read stays buffered (set maxline to raise the limit)")
         }
         let count = try chunk.withUnsafeMutableBytes {
             try entry.socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min($0.count, session.maxLine - entry.pending.count + delimiter.count)]),

@@ -23,14 +23,10 @@ extension CommandTable {
                 argumentKinds: ["-"], run: { call in
                     var words: [String] = []
                     while let argument = try call.arguments.optional() {
-                        switch argument.kind {
-                        case .string(let text), .word(let text): words.append(text)
-                        case .integer(let number): words.append(String(number))
-                        case .bytes(let bytes): words.append(pythonBytesRepr(bytes))
-                        default: words.append(argument.text)
-                        }
+                        words.append(call.arguments.value(of: argument).str)
                     }
-                    return .verbatim(escapedText(Array(words.joined(separator: " ").utf8)))
+                    // As print() would show it, but no control character reaches the terminal.
+                    return .verbatim(escapedText(Array(words.joined(separator: " ").utf8), escapingBackslash: false))
                 }),
         Command(name: "sleep", group: .shell, usage: "SECONDS",
                 summary: "wait; Ctrl-C ends the wait", python: "time.sleep(SECONDS)", cCall: "poll(2)",

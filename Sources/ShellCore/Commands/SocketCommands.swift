@@ -275,7 +275,16 @@ private func select(_ call: inout Call) throws -> Value? {
         default: break
         }
     }
-    if !call.arguments.isEmpty { timeout = try call.arguments.timeout("TIMEOUT") }
+    if !call.arguments.isEmpty {
+        let argument = try call.arguments.next()
+        switch argument.kind {
+        case .none: timeout = nil
+        case .integer(let number): timeout = Double(number)
+        case .float(let number): timeout = number
+        default: throw call.arguments.badArgument("TIMEOUT", argument, expected: "a number or None")
+        }
+        if let seconds = timeout, seconds < 0 { throw ShellError.value("timeout must be non-negative") }
+    }
     try call.arguments.finish()
 
     let buffered = readers.filter { $0.bufferedCount > 0 }
