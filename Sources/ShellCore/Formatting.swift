@@ -57,7 +57,9 @@ func socketRepr(_ entry: SocketEntry) -> String {
 func socketState(_ socket: Socket) -> String {
     if socket.isClosed { return "closed" }
     if (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue),
-       let info = try? socket.tcpInfo() {
+       let info = try? socket.tcpInfo(), info.state != 7 {
+        // TCP_CLOSE covers both a fresh socket and one whose connect failed:
+        // the words below say which it is.
         return TCPInfo.stateName(info.state)
     }
     if (try? socket.integerOption(level: SOL_SOCKET, name: SO_ACCEPTCONN)) == 1 { return "listening" }

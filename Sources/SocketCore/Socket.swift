@@ -26,19 +26,21 @@ public final class Socket {
 
     /// Opens a new socket. The corresponding C function is `socket`.
     public convenience init(family: Int32, type: Int32, proto: Int32, timeout: Double?) throws {
-        let fd = try valueOrErrno { Sys.socket(family, type | Int32(SOCK_CLOEXEC.rawValue), proto) }
-        _ = Sys.setNonBlocking(fd)
+        let fd = try valueOrErrno { Sys.socket(family, type | Socket.creationFlags, proto) }
         self.init(adopting: fd, family: family, type: type, proto: proto, timeout: timeout)
     }
 
     /// Opens two connected sockets. The corresponding C function is `socketpair`.
     public static func pair(family: Int32, type: Int32, proto: Int32, timeout: Double?) throws -> (Socket, Socket) {
         var fds: [Int32] = [-1, -1]
-        _ = try valueOrErrno { Sys.socketpair(family, type | Int32(SOCK_CLOEXEC.rawValue), proto, &fds) }
-        for fd in fds { _ = Sys.setNonBlocking(fd) }
+        _ = try valueOrErrno { Sys.socketpair(family, type | Socket.creationFlags, proto, &fds) }
         return (Socket(adopting: fds[0], family: family, type: type, proto: proto, timeout: timeout),
                 Socket(adopting: fds[1], family: family, type: type, proto: proto, timeout: timeout))
     }
+
+    /// Every descriptor is close-on-exec and non-blocking from birth (one
+    /// syscall, not three): waits happen in poll(2), never in the kernel call.
+    static let creationFlags = Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
 
     deinit {
         if fileDescriptor >= 0 { _ = Sys.close(fileDescriptor) }
@@ -103,11 +105,10 @@ public final class Socket {
             try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
                 try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout)) {
                     length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                    return Sys.accept($0, address, &length)
+                    return Sys.accept4($0, address, &length, Socket.creationFlags)
                 }
             }
         }
-        _ = Sys.setNonBlocking(fd)
         let peer = SocketAddress(storage: storage, length: length)
         return (Socket(adopting: fd, family: family, type: type, proto: proto, timeout: newTimeout), peer)
     }

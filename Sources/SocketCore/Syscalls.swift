@@ -5,6 +5,11 @@ import Glibc
 /// returns (-1 with `errno` set on failure); `valueOrErrno` and the `Socket`
 /// methods decide what a failure means. Each also reports itself to
 /// `SyscallTrace`, in strace's words, when `set trace on` asks.
+/// accept4(2) is a GNU extension that Glibc's Swift module does not export.
+@_silgen_name("accept4")
+private func c_accept4(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?,
+                       _ flags: Int32) -> Int32
+
 enum Sys {
     /// Reports a finished call to the trace, keeping `errno` as the call left it.
     @inline(__always)
@@ -62,13 +67,14 @@ enum Sys {
         return result
     }
 
-    /// The corresponding C function is `accept`.
-    static func accept(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>, _ length: UnsafeMutablePointer<socklen_t>) -> Int32 {
+    /// The corresponding C function is `accept4`.
+    static func accept4(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>, _ length: UnsafeMutablePointer<socklen_t>,
+                        _ flags: Int32) -> Int32 {
         let before = length.pointee
-        let result = Glibc.accept(fd, address, length)
-        trace("accept", Int(result), [String(fd),
-                                      result == -1 ? pointer(address) : TraceFormat.address(address, length: length.pointee),
-                                      lengths(before, length.pointee, Int(result))])
+        let result = c_accept4(fd, address, length, flags)
+        trace("accept4", Int(result), [String(fd),
+                                       result == -1 ? pointer(address) : TraceFormat.address(address, length: length.pointee),
+                                       lengths(before, length.pointee, Int(result)), TraceFormat.socketFlags(flags)])
         return result
     }
 

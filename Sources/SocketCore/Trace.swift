@@ -35,9 +35,16 @@ enum TraceFormat {
         let base = value & 0xF
         let names: [Int32: String] = [1: "SOCK_STREAM", 2: "SOCK_DGRAM", 3: "SOCK_RAW", 4: "SOCK_RDM", 5: "SOCK_SEQPACKET"]
         var parts = [names[base] ?? String(base)]
-        if value & Int32(SOCK_NONBLOCK.rawValue) != 0 { parts.append("SOCK_NONBLOCK") }
         if value & Int32(SOCK_CLOEXEC.rawValue) != 0 { parts.append("SOCK_CLOEXEC") }
+        if value & Int32(SOCK_NONBLOCK.rawValue) != 0 { parts.append("SOCK_NONBLOCK") }
         return parts.joined(separator: "|")
+    }
+
+    static func socketFlags(_ value: Int32) -> String {
+        var parts: [String] = []
+        if value & Int32(SOCK_CLOEXEC.rawValue) != 0 { parts.append("SOCK_CLOEXEC") }
+        if value & Int32(SOCK_NONBLOCK.rawValue) != 0 { parts.append("SOCK_NONBLOCK") }
+        return parts.isEmpty ? "0" : parts.joined(separator: "|")
     }
 
     static func protocolName(_ value: Int32, family: Int32) -> String {

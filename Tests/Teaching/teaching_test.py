@@ -23,7 +23,7 @@ def run(*args, stdin=None, cwd=WORK, wrapper=()):
                           text=True, timeout=20, cwd=cwd)
 
 
-TRACED = ["socket", "socketpair", "bind", "listen", "connect", "accept", "sendto", "recvfrom", "shutdown",
+TRACED = ["socket", "socketpair", "bind", "listen", "connect", "accept4", "sendto", "recvfrom", "shutdown",
           "setsockopt", "getsockopt", "getsockname", "getpeername", "sendfile"]
 
 
