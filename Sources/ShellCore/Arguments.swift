@@ -29,17 +29,25 @@ func fileError(_ error: Errno, _ path: String) -> ShellError {
 enum ConstantKind {
     case family, type, level, option, shutdown, flags, any
 
+    /// Built once: a replayed script looks constants up thousands of times.
     var shortWords: [String: Int32] {
         switch self {
-        case .family: return ["inet": AF_INET, "inet6": AF_INET6, "unix": AF_UNIX, "unspec": AF_UNSPEC]
-        case .type: return ["stream": Int32(SOCK_STREAM.rawValue), "dgram": Int32(SOCK_DGRAM.rawValue),
-                            "raw": Int32(SOCK_RAW.rawValue), "seqpacket": Int32(SOCK_SEQPACKET.rawValue)]
-        case .level: return ["tcp": Int32(IPPROTO_TCP), "udp": Int32(IPPROTO_UDP), "ip": Int32(IPPROTO_IP),
-                             "ipv6": Int32(IPPROTO_IPV6), "socket": SOL_SOCKET]
-        case .shutdown: return ["rd": Int32(SHUT_RD), "wr": Int32(SHUT_WR), "rdwr": Int32(SHUT_RDWR)]
+        case .family: return ConstantKind.familyWords
+        case .type: return ConstantKind.typeWords
+        case .level: return ConstantKind.levelWords
+        case .shutdown: return ConstantKind.shutdownWords
         case .option, .flags, .any: return [:]
         }
     }
+
+    private static let familyWords: [String: Int32] = ["inet": AF_INET, "inet6": AF_INET6, "unix": AF_UNIX, "unspec": AF_UNSPEC]
+    private static let typeWords: [String: Int32] = [
+        "stream": Int32(SOCK_STREAM.rawValue), "dgram": Int32(SOCK_DGRAM.rawValue),
+        "raw": Int32(SOCK_RAW.rawValue), "seqpacket": Int32(SOCK_SEQPACKET.rawValue)]
+    private static let levelWords: [String: Int32] = [
+        "tcp": Int32(IPPROTO_TCP), "udp": Int32(IPPROTO_UDP), "ip": Int32(IPPROTO_IP),
+        "ipv6": Int32(IPPROTO_IPV6), "socket": SOL_SOCKET]
+    private static let shutdownWords: [String: Int32] = ["rd": Int32(SHUT_RD), "wr": Int32(SHUT_WR), "rdwr": Int32(SHUT_RDWR)]
 }
 
 /// A command's arguments, taken in order by the command, each checked and
@@ -156,6 +164,7 @@ struct Arguments {
         case .integer(let number): return number
         case .bool(let flag): return flag ? 1 : 0
         case .word(let word):
+            if !word.utf8.contains(UInt8(ascii: "|")), let value = constantValue(word, kind: kind) { return value }
             // FLAGS may be combined: MSG_PEEK|MSG_DONTWAIT.
             var total = 0
             for part in word.split(separator: "|", omittingEmptySubsequences: false) {

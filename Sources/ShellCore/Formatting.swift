@@ -52,37 +52,44 @@ func socketRepr(_ entry: SocketEntry) -> String {
     return text + ">"
 }
 
-/// What the kernel says the socket is doing: the TCP state from TCP_INFO for
-/// TCP sockets, else listening, connected, bound or unbound.
-func socketState(_ socket: Socket) -> String {
-    if socket.isClosed { return "closed" }
-    if (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue),
-       let info = try? socket.tcpInfo(), info.state != 7 {
-        // TCP_CLOSE covers both a fresh socket and one whose connect failed:
-        // the words below say which it is.
-        return TCPInfo.stateName(info.state)
-    }
-    if (try? socket.integerOption(level: SOL_SOCKET, name: SO_ACCEPTCONN)) == 1 { return "listening" }
-    if (try? socket.peerAddress()) != nil { return "connected" }
-    if let local = try? socket.localAddress() {
-        if let port = local.port { return port == 0 ? "unbound" : "bound" }
-        if case .unix(let path) = local, !path.isEmpty { return "bound" }
-    }
-    return "unbound"
-}
+/// What the kernel says of a socket, for the `sockets` table: its state (the
+/// TCP state from TCP_INFO for TCP sockets, else listening, connected, bound
+/// or unbound) and its queues as `ss` shows them (bytes waiting to be read and
+/// not yet acknowledged; for a TCP listener, connections waiting in the accept
+/// queue and the backlog). One TCP_INFO call per socket: the table must stay
+/// fast with thousands of sockets.
+struct KernelView {
+    var state: String
+    var receiveQueue = "-"
+    var sendQueue = "-"
 
-/// Recv-Q and Send-Q as `ss` shows them: bytes waiting to be read and bytes
-/// not yet acknowledged; for a TCP listener, connections waiting in the
-/// accept queue and the backlog.
-func socketQueues(_ socket: Socket) -> (receive: String, send: String) {
-    if (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue),
-       let info = try? socket.tcpInfo(), info.state == 10 {
-        let field = { (name: String) in info.fields.first { $0.name == name }.map { String($0.value) } ?? "-" }
-        return (field("unacked"), field("sacked"))
+    init(_ socket: Socket, local: SocketAddress?, peer: SocketAddress?, hadConnection: Bool) {
+        if (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue),
+           let info = try? socket.tcpInfo(), info.state != 7 || hadConnection {
+            // TCP_CLOSE (7) is also a fresh socket, or one whose connect was
+            // refused: for those the words below say more.
+            state = TCPInfo.stateName(info.state)
+            if info.state == 10 {
+                receiveQueue = info.field("unacked").map { String($0) } ?? "-"
+                sendQueue = info.field("sacked").map { String($0) } ?? "-"
+                return
+            }
+        } else if socket.isClosed {
+            state = "closed"
+        } else if (try? socket.integerOption(level: SOL_SOCKET, name: SO_ACCEPTCONN)) == 1 {
+            state = "listening"
+        } else if peer != nil {
+            state = "connected"
+        } else if let port = local?.port {
+            state = port == 0 ? "unbound" : "bound"
+        } else if case .unix(let path)? = local, !path.isEmpty {
+            state = "bound"
+        } else {
+            state = "unbound"
+        }
+        receiveQueue = socket.queueLength(request: 0x541B).map(String.init) ?? "-"   // SIOCINQ
+        sendQueue = socket.queueLength(request: 0x5411).map(String.init) ?? "-"      // SIOCOUTQ
     }
-    let receive = socket.queueLength(request: 0x541B).map(String.init) ?? "-"   // SIOCINQ
-    let send = socket.queueLength(request: 0x5411).map(String.init) ?? "-"      // SIOCOUTQ
-    return (receive, send)
 }
 
 /// Left-aligned columns, two spaces apart, for tables.
@@ -90,9 +97,16 @@ func formatTable(_ rows: [[String]]) -> String {
     guard let header = rows.first else { return "" }
     var widths = header.map { $0.count }
     for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
-    return rows.map { row in
-        row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
-        }.joined(separator: "  ")
-    }.joined(separator: "\n")
+    var text: [UInt8] = []
+    text.reserveCapacity(rows.count * (widths.reduce(0, +) + 2 * widths.count + 1))
+    for (rowIndex, row) in rows.enumerated() {
+        if rowIndex > 0 { text.append(0x0A) }
+        for (index, cell) in row.enumerated() {
+            text.append(contentsOf: cell.utf8)
+            if index < row.count - 1 {
+                text.append(contentsOf: repeatElement(UInt8(ascii: " "), count: widths[index] - cell.count + 2))
+            }
+        }
+    }
+    return String(decoding: text, as: UTF8.self)
 }

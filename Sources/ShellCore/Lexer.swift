@@ -40,37 +40,50 @@ public struct ParsedCommand: Equatable {
 
 /// The lexical syntax of SPEC section 2: one line in, its commands out, or a
 /// `SyntaxError` that names the column where the line went wrong.
+///
+/// It works on the line's UTF-8 bytes: every character the syntax gives a
+/// meaning to is ASCII, and a replayed script is mostly lexing, so words are
+/// sliced out whole rather than built a character at a time.
 public struct Lexer {
-    private let characters: [Unicode.Scalar]
+    private let bytes: [UInt8]
+    private let isASCII: Bool
     private var position = 0
 
-    private init(_ line: String) {
-        characters = Array(line.unicodeScalars)
+    private init<Line: StringProtocol>(_ line: Line) {
+        bytes = Array(line.utf8)
+        isASCII = bytes.allSatisfy { $0 < 0x80 }
     }
 
     /// Splits a line into its commands. Comments and blank commands vanish.
-    public static func parse(_ line: String) throws -> [ParsedCommand] {
+    public static func parse<Line: StringProtocol>(_ line: Line) throws -> [ParsedCommand] {
         var lexer = Lexer(line)
         return try lexer.commands()
     }
 
-    private var current: Unicode.Scalar? { position < characters.count ? characters[position] : nil }
-    private var column: Int { position + 1 }
+    private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
-    private func peek(_ offset: Int) -> Unicode.Scalar? {
-        position + offset < characters.count ? characters[position + offset] : nil
+    /// The 1-based column (in characters) of a byte offset.
+    private func column(at offset: Int) -> Int {
+        if isASCII { return offset + 1 }
+        return bytes[..<offset].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+    }
+
+    private var column: Int { column(at: position) }
+
+    private func peek(_ offset: Int) -> UInt8? {
+        position + offset < bytes.count ? bytes[position + offset] : nil
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 
     private mutating func skipSpace() {
-        while let character = current, character == " " || character == "\t" || character == "\r" || character == "\n" {
-            position += 1
-        }
+        while let byte = current, Lexer.isSpace(byte) { position += 1 }
     }
 
-    private func text(from start: Int) -> String {
-        var result = String.UnicodeScalarView()
-        result.append(contentsOf: characters[start..<position])
-        return String(result)
+    private func text(from start: Int, to end: Int? = nil) -> String {
+        String(decoding: bytes[start..<(end ?? position)], as: UTF8.self)
     }
 
     private mutating func commands() throws -> [ParsedCommand] {
@@ -83,22 +96,20 @@ public struct Lexer {
         func finish() throws {
             defer { arguments = []; redirect = nil }
             guard let first = arguments.first else {
-                if redirect != nil { throw ShellError.syntax("redirection without a command", column: start + 1) }
+                if redirect != nil { throw ShellError.syntax("redirection without a command", column: column(at: start)) }
                 return
             }
             guard case .word(let name) = first.kind else {
                 throw ShellError.syntax("expected a command name, not \(first.text)", column: first.column)
             }
-            var source = String.UnicodeScalarView()
-            source.append(contentsOf: characters[start..<end])
-            result.append(ParsedCommand(name: name, arguments: Array(arguments.dropFirst()),
-                                        redirect: redirect, source: String(source)))
+            arguments.removeFirst()
+            result.append(ParsedCommand(name: name, arguments: arguments, redirect: redirect, source: text(from: start, to: end)))
         }
 
         while true {
             skipSpace()
-            guard let character = current, character != "#" else { break }
-            if character == ";" {
+            guard let byte = current, byte != UInt8(ascii: "#") else { break }
+            if byte == UInt8(ascii: ";") {
                 try finish()
                 position += 1
                 continue
@@ -107,16 +118,16 @@ public struct Lexer {
             if redirect != nil {
                 throw ShellError.syntax("nothing may follow the redirection's file", column: column)
             }
-            if character == ">" {
+            if byte == UInt8(ascii: ">") {
                 let redirectColumn = column
                 position += 1
-                let append = current == ">"
+                let append = current == UInt8(ascii: ">")
                 if append { position += 1 }
                 skipSpace()
-                guard let target = current, target != ";", target != "#" else {
+                guard let target = current, target != UInt8(ascii: ";"), target != UInt8(ascii: "#") else {
                     throw ShellError.syntax("expected a file name after '>'", column: redirectColumn)
                 }
-                let path = try argument(topLevel: true)
+                let path = try argument()
                 switch path.kind {
                 case .word(let name), .string(let name): redirect = Redirect(path: name, append: append)
                 default: throw ShellError.syntax("expected a file name after '>'", column: path.column)
@@ -124,55 +135,72 @@ public struct Lexer {
                 end = position
                 continue
             }
-            arguments.append(try argument(topLevel: true))
+            arguments.append(try argument())
             end = position
         }
         try finish()
         return result
     }
 
-    private static let wordStops: Set<Unicode.Scalar> = [" ", "\t", "\r", "\n", ";", "#", "(", ")", "[", "]", ",", "'", "\"", ">"]
+    /// Bytes that end a bare word.
+    private static let wordStops: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for character in " \t\r\n;#()[],'\">".utf8 { table[Int(character)] = true }
+        return table
+    }()
 
-    private mutating func argument(topLevel: Bool) throws -> Argument {
+    private mutating func argument() throws -> Argument {
         let start = position
-        guard let character = current else { throw ShellError.syntax("unexpected end of line", column: column) }
-        switch character {
-        case "(", "[":
-            let closer: Unicode.Scalar = character == "(" ? ")" : "]"
+        guard let byte = current else { throw ShellError.syntax("unexpected end of line", column: column) }
+        switch byte {
+        case UInt8(ascii: "("), UInt8(ascii: "["):
+            let opener = Character(Unicode.Scalar(byte))
+            let closer = byte == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "]")
             position += 1
             var items: [Argument] = []
             while true {
                 skipSpace()
-                guard let next = current, next != "#", next != ";" else {
-                    throw ShellError.syntax("'\(character)' was never closed", column: start + 1)
+                guard let next = current, next != UInt8(ascii: "#"), next != UInt8(ascii: ";") else {
+                    throw ShellError.syntax("'\(opener)' was never closed", column: column(at: start))
                 }
                 if next == closer { position += 1; break }
-                if next == "," { throw ShellError.syntax("invalid syntax: unexpected ','", column: column) }
-                items.append(try argument(topLevel: false))
+                if next == UInt8(ascii: ",") { throw ShellError.syntax("invalid syntax: unexpected ','", column: column) }
+                items.append(try argument())
                 skipSpace()
-                if current == "," { position += 1 }
+                if current == UInt8(ascii: ",") { position += 1 }
             }
-            let kind: Argument.Kind = character == "(" ? .tuple(items) : .list(items)
-            return Argument(kind: kind, column: start + 1, text: text(from: start))
-        case ")", "]":
-            throw ShellError.syntax("unmatched '\(character)'", column: column)
-        case ",":
+            let kind: Argument.Kind = byte == UInt8(ascii: "(") ? .tuple(items) : .list(items)
+            return Argument(kind: kind, column: column(at: start), text: text(from: start))
+        case UInt8(ascii: ")"), UInt8(ascii: "]"):
+            throw ShellError.syntax("unmatched '\(Character(Unicode.Scalar(byte)))'", column: column)
+        case UInt8(ascii: ","):
             throw ShellError.syntax("invalid syntax: unexpected ','", column: column)
-        case "'", "\"":
+        case UInt8(ascii: "'"), UInt8(ascii: "\""):
             let value = try quoted(bytes: false)
-            return Argument(kind: .string(value.string), column: start + 1, text: text(from: start))
-        case "b" where peek(1) == "'" || peek(1) == "\"", "B" where peek(1) == "'" || peek(1) == "\"":
+            return Argument(kind: .string(String(decoding: value, as: UTF8.self)), column: column(at: start), text: text(from: start))
+        case UInt8(ascii: "b") where peek(1) == UInt8(ascii: "'") || peek(1) == UInt8(ascii: "\""),
+             UInt8(ascii: "B") where peek(1) == UInt8(ascii: "'") || peek(1) == UInt8(ascii: "\""):
             position += 1
             let value = try quoted(bytes: true)
-            return Argument(kind: .bytes(value.bytes), column: start + 1, text: text(from: start))
+            return Argument(kind: .bytes(value), column: column(at: start), text: text(from: start))
         default:
-            while let next = current, !Lexer.wordStops.contains(next) { position += 1 }
+            while let next = current, !Lexer.wordStops[Int(next)] { position += 1 }
             let word = text(from: start)
-            return Argument(kind: try classify(word, column: start + 1), column: start + 1, text: word)
+            return Argument(kind: try classify(word, column: column(at: start)), column: column(at: start), text: word)
         }
     }
 
     private func classify(_ word: String, column: Int) throws -> Argument.Kind {
+        // Most words are names (socket, s, SOL_SOCKET): decide by the first
+        // byte before any string comparison.
+        guard let first = word.utf8.first else { return .word(word) }
+        switch first {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+             UInt8(ascii: "@"), UInt8(ascii: "$"), UInt8(ascii: "N"), UInt8(ascii: "T"), UInt8(ascii: "F"):
+            break
+        default:
+            return .word(word)
+        }
         switch word {
         case "None": return .none
         case "True": return .bool(true)
@@ -180,7 +208,7 @@ public struct Lexer {
         default: break
         }
         if word.hasPrefix("@") {
-            guard word.count > 1 else { throw ShellError.syntax("expected a file name after '@'", column: column) }
+            guard word.utf8.count > 1 else { throw ShellError.syntax("expected a file name after '@'", column: column) }
             return .file(String(word.dropFirst()))
         }
         if word.hasPrefix("$") {
@@ -195,60 +223,64 @@ public struct Lexer {
         return .word(word)
     }
 
-    private struct Quoted {
-        var string = ""
-        var bytes: [UInt8] = []
-    }
-
-    /// Reads a quoted literal with Python's escapes. Bytes literals take ASCII only.
-    private mutating func quoted(bytes isBytes: Bool) throws -> Quoted {
+    /// Reads a quoted literal with Python's escapes, returning its UTF-8
+    /// (a string) or its bytes (a bytes literal, ASCII only).
+    private mutating func quoted(bytes isBytes: Bool) throws -> [UInt8] {
         let start = isBytes ? position - 1 : position
-        let quote = characters[position]
+        let quote = bytes[position]
         position += 1
-        var scalars: [UInt32] = []
+        var result: [UInt8] = []
+        func unterminated() -> ShellError {
+            .syntax("unterminated \(isBytes ? "bytes" : "string") literal", column: column(at: start))
+        }
+        func append(scalar value: UInt32) {
+            if isBytes { result.append(UInt8(truncatingIfNeeded: value)); return }
+            result.append(contentsOf: Array(String(Character(Unicode.Scalar(value) ?? "\u{FFFD}")).utf8))
+        }
         while true {
-            guard let character = current else {
-                throw ShellError.syntax("unterminated \(isBytes ? "bytes" : "string") literal", column: start + 1)
-            }
+            guard let byte = current else { throw unterminated() }
             position += 1
-            if character == quote { break }
-            if character != "\\" {
-                if isBytes && character.value > 0x7F {
-                    throw ShellError.syntax("bytes can only contain ASCII literal characters", column: start + 1)
+            if byte == quote { break }
+            if byte != UInt8(ascii: "\\") {
+                if isBytes && byte >= 0x80 {
+                    throw ShellError.syntax("bytes can only contain ASCII literal characters", column: column(at: start))
                 }
-                scalars.append(character.value)
+                result.append(byte)
                 continue
             }
-            guard let escape = current else {
-                throw ShellError.syntax("unterminated \(isBytes ? "bytes" : "string") literal", column: start + 1)
-            }
-            let escapeColumn = position
+            guard let escape = current else { throw unterminated() }
+            let escapeColumn = column(at: position - 1)
             position += 1
             switch escape {
-            case "n": scalars.append(0x0A)
-            case "r": scalars.append(0x0D)
-            case "t": scalars.append(0x09)
-            case "a": scalars.append(0x07)
-            case "b": scalars.append(0x08)
-            case "f": scalars.append(0x0C)
-            case "v": scalars.append(0x0B)
-            case "\\", "'", "\"": scalars.append(escape.value)
-            case "0"..."7":
-                var value = escape.value - 0x30
+            case UInt8(ascii: "n"): result.append(0x0A)
+            case UInt8(ascii: "r"): result.append(0x0D)
+            case UInt8(ascii: "t"): result.append(0x09)
+            case UInt8(ascii: "a"): result.append(0x07)
+            case UInt8(ascii: "b"): result.append(0x08)
+            case UInt8(ascii: "f"): result.append(0x0C)
+            case UInt8(ascii: "v"): result.append(0x0B)
+            case UInt8(ascii: "\\"), UInt8(ascii: "'"), UInt8(ascii: "\""): result.append(escape)
+            case UInt8(ascii: "0")...UInt8(ascii: "7"):
+                var value = UInt32(escape - UInt8(ascii: "0"))
                 var digits = 1
-                while digits < 3, let next = current, ("0"..."7").contains(next) {
-                    value = value * 8 + (next.value - 0x30)
+                while digits < 3, let next = current, (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(next) {
+                    value = value * 8 + UInt32(next - UInt8(ascii: "0"))
                     position += 1
                     digits += 1
                 }
-                scalars.append(value & 0xFF)
-            case "x", "u", "U":
-                let width = escape == "x" ? 2 : (escape == "u" ? 4 : 8)
-                if isBytes && escape != "x" { scalars.append(0x5C); scalars.append(escape.value); continue }
+                append(scalar: value & 0xFF)
+            case UInt8(ascii: "x"), UInt8(ascii: "u"), UInt8(ascii: "U"):
+                if isBytes && escape != UInt8(ascii: "x") {
+                    result.append(UInt8(ascii: "\\"))
+                    result.append(escape)
+                    continue
+                }
+                let width = escape == UInt8(ascii: "x") ? 2 : (escape == UInt8(ascii: "u") ? 4 : 8)
                 var value: UInt32 = 0
                 for _ in 0..<width {
-                    guard let digit = current, let number = hexValue(digit) else {
-                        throw ShellError.syntax("truncated \\\(escape)\(String(repeating: "X", count: width)) escape", column: escapeColumn)
+                    guard let digit = current, let number = hexValue(Unicode.Scalar(digit)) else {
+                        let letter = Character(Unicode.Scalar(escape))
+                        throw ShellError.syntax("truncated \\\(letter)\(String(repeating: "X", count: width)) escape", column: escapeColumn)
                     }
                     value = value * 16 + number
                     position += 1
@@ -256,23 +288,15 @@ public struct Lexer {
                 guard Unicode.Scalar(value) != nil else {
                     throw ShellError.syntax("illegal Unicode character", column: escapeColumn)
                 }
-                scalars.append(value)
+                append(scalar: value)
             default:
                 // Python keeps an unknown escape as written, backslash included.
-                scalars.append(0x5C)
-                if isBytes && escape.value > 0x7F {
-                    throw ShellError.syntax("bytes can only contain ASCII literal characters", column: start + 1)
+                if isBytes && escape >= 0x80 {
+                    throw ShellError.syntax("bytes can only contain ASCII literal characters", column: column(at: start))
                 }
-                scalars.append(escape.value)
+                result.append(UInt8(ascii: "\\"))
+                result.append(escape)
             }
-        }
-        var result = Quoted()
-        if isBytes {
-            result.bytes = scalars.map { UInt8(truncatingIfNeeded: $0) }
-        } else {
-            var view = String.UnicodeScalarView()
-            for value in scalars { view.append(Unicode.Scalar(value) ?? "\u{FFFD}") }
-            result.string = String(view)
         }
         return result
     }
@@ -294,30 +318,63 @@ func isIdentifier<S: StringProtocol>(_ text: S) -> Bool {
     return text.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
 }
 
-/// Python integer literals: decimal, `0x`, `0o`, `0b`, optional sign, `_` between digits.
+/// Python integer literals: decimal, `0x`, `0o`, `0b`, optional sign, `_`
+/// between digits. Nil for anything else, and for values beyond Int.
 func parseInteger(_ word: String) -> Int? {
-    var text = Substring(word)
+    let bytes = Array(word.utf8)
+    var index = 0
     var negative = false
-    if let sign = text.first, sign == "-" || sign == "+" {
-        negative = sign == "-"
-        text = text.dropFirst()
+    if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+        negative = bytes[index] == UInt8(ascii: "-")
+        index += 1
     }
+    guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
     var radix = 10
-    let lower = text.lowercased()
-    if lower.hasPrefix("0x") { radix = 16 } else if lower.hasPrefix("0o") { radix = 8 } else if lower.hasPrefix("0b") { radix = 2 }
-    if radix != 10 { text = text.dropFirst(2) }
-    guard !text.isEmpty, text.first != "_", text.last != "_", !text.contains("__") else { return nil }
-    let digits = text.filter { $0 != "_" }
-    guard let magnitude = Int(digits, radix: radix) else { return nil }
-    return negative ? -magnitude : magnitude
+    if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count {
+        switch bytes[index + 1] | 0x20 {
+        case UInt8(ascii: "x"): radix = 16
+        case UInt8(ascii: "o"): radix = 8
+        case UInt8(ascii: "b"): radix = 2
+        default: break
+        }
+        if radix != 10 { index += 2 }
+    }
+    var value = 0
+    var digits = 0
+    var previousWasUnderscore = true  // no `_` right after the prefix or at the start
+    while index < bytes.count {
+        let byte = bytes[index]
+        index += 1
+        if byte == UInt8(ascii: "_") {
+            if previousWasUnderscore { return nil }
+            previousWasUnderscore = true
+            continue
+        }
+        guard let digit = hexValue(Unicode.Scalar(byte)), Int(digit) < radix else { return nil }
+        let (shifted, overflowA) = value.multipliedReportingOverflow(by: radix)
+        let (sum, overflowB) = shifted.addingReportingOverflow(Int(digit))
+        if overflowA || overflowB { return nil }
+        value = sum
+        digits += 1
+        previousWasUnderscore = false
+    }
+    guard digits > 0, !previousWasUnderscore else { return nil }
+    // Python rejects leading zeros in decimal ("010"), except all zeros.
+    if radix == 10, digits > 1, bytes.first(where: { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "+") }) == UInt8(ascii: "0"),
+       value != 0 { return nil }
+    return negative ? -value : value
 }
 
 /// Python float literals such as `2.5`, `.5`, `1e-3`.
 func parseFloat(_ word: String) -> Double? {
+    guard let lead = word.utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(lead) || lead == UInt8(ascii: ".")
+            || lead == UInt8(ascii: "-") || lead == UInt8(ascii: "+") else { return nil }
     guard let first = word.unicodeScalars.first,
           ("0"..."9").contains(first) || first == "." || first == "-" || first == "+",
           word.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" }),
-          word.unicodeScalars.contains(where: { ("0"..."9").contains($0) })
+          word.unicodeScalars.contains(where: { ("0"..."9").contains($0) }),
+          // Without a point or an exponent it is no float (and was no integer either).
+          word.unicodeScalars.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
     else { return nil }
     return Double(word)
 }

@@ -1,5 +1,1411 @@
-// Placeholder so the tree builds while the real file is being written; replaced whole.
+import SocketCore
+import Glibc
+
+/// `set python on` and `export python FILE`: each command as the Python 3 a
+/// learner would write for it, and a whole session as a script that, run by
+/// python3, prints exactly what sockshell printed.
+///
+/// The statements are plain socket-module calls (`srv.bind(('127.0.0.1', 0))`,
+/// `conn, addr = srv.accept()`, `c.recv(4096)`). The script runs the same
+/// calls, each in its own `try`, and adds small helpers only where sockshell
+/// behaves differently from a bare call: values print as their repr,
+/// `accept` and `select` print session names, `recvline`/`recvuntil` keep
+/// what they read ahead for the next read, `recvall` prints what arrived
+/// before an error, `set display` changes how bytes print, and a name that is
+/// still open cannot be taken again.
 enum PythonExport {
-    static func statements(for command: ParsedCommand) -> [String]? { nil }
-    static func script(for commands: [ParsedCommand]) -> String { "" }
+    /// The Python 3 statements for one command, as `set python on` shows them
+    /// (one or more lines, no comment marker). Nil for commands with no Python
+    /// counterpart (sockets, help, history, set, record, why, export, ...) and
+    /// for a command whose arguments sockshell would refuse.
+    static func statements(for command: ParsedCommand) -> [String]? {
+        Translator(session: nil).translate(command).python
+    }
+
+    /// As `statements(for:)`, with the names `accept` chooses taken from
+    /// `session` as it is before the command runs, so `accept srv` shows the
+    /// name sockshell is about to give (`srv_2` after `srv_1`).
+    static func statements(for command: ParsedCommand, in session: Session) -> [String]? {
+        Translator(session: session).translate(command).python
+    }
+
+    /// A complete, runnable Python 3 script for `commands` (a whole session in
+    /// order, as `Session.commandLog` keeps it: a sourced file's commands
+    /// follow its `source`) that, run by python3, prints exactly what sockshell
+    /// printed for them: values on stdout as repr, errors on stderr as the last
+    /// line of the traceback (`type: message`), and goes on after an error, as
+    /// sockshell does. Its exit status is 1 when any command failed.
+    static func script(for commands: [ParsedCommand]) -> String {
+        // A first pass finds the listeners that take more than one default name.
+        let survey = Translator(session: nil)
+        for command in commands { _ = survey.translate(command) }
+        let translator = Translator(session: nil)
+        translator.countedListeners = Set(survey.defaultAccepts.filter { $0.value > 1 }.map(\.key))
+        var blocks: [String] = []
+        for command in commands {
+            let translation = translator.translate(command)
+            var block = ["# sock> " + oneLine(command.source)]
+            if translation.script.isEmpty {
+                block.append("# (\(translation.note ?? "no Python counterpart"))")
+            } else {
+                block.append("try:")
+                block += translation.script.map { "    " + $0 }
+                block.append("except Exception as e:")
+                block.append("    show_error(e)")
+            }
+            blocks.append(block.joined(separator: "\n"))
+        }
+        return translator.prelude() + "\n\n\n" + (blocks.isEmpty ? "" : blocks.joined(separator: "\n\n") + "\n\n")
+            + "sys.exit(1 if failed else 0)\n"
+    }
+
+    /// A command's source for a `#` comment: one line, whatever was typed.
+    private static func oneLine(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0 == "\u{7F}" ? " " : $0 }))
+    }
+}
+
+// MARK: - One command
+
+/// What one command becomes.
+private struct Translation {
+    /// The learner's statements, as `set python on` shows them; nil when none.
+    var python: [String]?
+    /// The script's statements, run inside the command's `try`; empty when the
+    /// script leaves the command out (then `note` says why).
+    var script: [String]
+    var note: String?
+}
+
+/// An argument after `$NAME.field` references are taken into account:
+/// `expr` is the Python expression for a value known only when it runs.
+private struct Arg {
+    var kind: Argument.Kind
+    var text: String
+    var expr: String?
+    /// A tuple's items, themselves resolved (sockshell resolves tuple items).
+    var items: [Arg] = []
+}
+
+/// A Python expression and, when it is a literal, its integer value.
+private struct Expr {
+    var code: String
+    var value: Int?
+}
+
+/// A socket argument: its session name and the Python variable that holds it.
+private struct SocketName {
+    var name: String
+    var variable: String
+}
+
+/// Data to send or a delimiter, as sockshell's `Arguments.data` takes it.
+private enum DataArg {
+    case bytes([UInt8])
+    case text(String)
+    case file(String)
+    case expression(String)
+
+    /// A Python expression for the bytes, with a newline after them when asked.
+    func python(newline: Bool = false) -> String {
+        switch self {
+        case .bytes(let bytes):
+            return pythonBytesRepr(bytes + (newline ? [0x0A] : []))
+        case .text(let text):
+            let full = newline ? text + "\n" : text
+            if full.unicodeScalars.allSatisfy({ $0.isASCII }) { return pythonBytesRepr(Array(full.utf8)) }
+            return pythonStringRepr(full) + ".encode()"
+        case .file(let path):
+            return "open(\(pythonStringRepr(path)), 'rb').read()" + (newline ? " + b'\\n'" : "")
+        case .expression(let code):
+            return code + (newline ? " + b'\\n'" : "")
+        }
+    }
+}
+
+/// The helpers a script may need; each is emitted once, in this order.
+private enum Helper: Int, Comparable, CaseIterable {
+    case renamed, display, shown, save, buffers, recv, recvfrom, recvuntil, recvall, accepted, acceptDefault, selectNames, tcpinfo
+
+    static func < (left: Helper, right: Helper) -> Bool { left.rawValue < right.rawValue }
+
+    var requires: [Helper] {
+        switch self {
+        case .recv, .recvfrom, .recvuntil, .recvall: return [.buffers]
+        case .accepted: return [.shown]
+        case .acceptDefault: return [.accepted]
+        case .selectNames: return [.shown, .buffers]
+        default: return []
+        }
+    }
+}
+
+/// Turns commands into Python, keeping what a script needs to know about the
+/// session so far: which names may be open, which sockets may hold bytes read
+/// ahead, which are AF_UNIX, and the next default name for `accept`.
+private final class Translator {
+    let session: Session?
+    private var open: Set<String> = []
+    private var buffered: Set<String> = []
+    /// Whether each name's socket is AF_UNIX, where its creation says.
+    private var unix: [String: Bool] = [:]
+    private var acceptIndex: [String: Int] = [:]
+    /// How many sockets have been created under each name so far: a
+    /// listener's default accept names count from 1 again when it is remade.
+    private var generation: [String: Int] = [:]
+    /// Default accepts per listener (`name#generation`) in the whole script.
+    private(set) var defaultAccepts: [String: Int] = [:]
+    /// Listeners with more than one default accept: an earlier one may fail,
+    /// and a failed accept uses no number, so the script names them as it runs.
+    var countedListeners: Set<String> = []
+    private var helpers: Set<Helper> = []
+    private var modules: Set<String> = []
+    /// Python variable -> sockshell name, for names Python reserves.
+    private var renamed: [String: String] = [:]
+    private var redirect: Redirect?
+
+    init(session: Session?) {
+        self.session = session
+    }
+
+    // MARK: Names
+
+    /// The Python variable for a session name: the name itself, or the name
+    /// and `_` when Python or the script already uses it (`if_`, `socket_`).
+    func variable(_ name: String) -> String {
+        guard Translator.reserved.contains(name) else { return name }
+        renamed[name + "_"] = name
+        return name + "_"
+    }
+
+    /// Names the script cannot give a socket: keywords, builtins, the modules
+    /// and helpers it uses, and the variables of its own statements.
+    static let reserved: Set<String> = {
+        let keywords = ["False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+                        "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
+                        "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield"]
+        let builtins = ["abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes",
+                        "callable", "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict",
+                        "dir", "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset",
+                        "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance",
+                        "issubclass", "iter", "len", "license", "list", "locals", "map", "max", "memoryview", "min",
+                        "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit", "range", "repr",
+                        "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super",
+                        "tuple", "type", "vars", "zip", "Exception", "BaseException", "ValueError", "TypeError",
+                        "NameError", "OSError", "OverflowError"]
+        let script = ["socket", "select", "sys", "time", "traceback", "e", "addr", "out", "chunk", "failed", "show",
+                      "show_error", "save", "Shown", "DISPLAY", "MAXLINE", "RENAMED", "buffers", "recv", "recvfrom",
+                      "recvline", "recvuntil", "recvall", "accepted", "accept_default", "accept_numbers",
+                      "select_names", "tcpinfo", "hexdump", "escaped_text", "TCP_STATES", "TCP_INFO_FIELDS"]
+        let module = ["__name__", "__doc__", "__file__", "__spec__", "__loader__", "__package__", "__builtins__",
+                      "__annotations__", "__cached__"]
+        return Set(keywords + builtins + script + module)
+    }()
+
+    /// Whether a socket may be open under `name` at this point of the session.
+    private func mayBeOpen(_ name: String) -> Bool {
+        open.contains(name) || (session?.contains(name) ?? false)
+    }
+
+    /// sockshell refuses to reuse the name of an open socket; the script
+    /// checks at run time wherever an earlier command may have opened it.
+    private func freeCheck(_ name: String) -> [String] {
+        guard mayBeOpen(name) else { return [] }
+        return ["if \(pythonStringRepr(variable(name))) in globals():",
+                "    raise ValueError(\(pythonStringRepr("name '\(name)' is already an open socket; close it first")))"]
+    }
+
+    private func checkIdentifier(_ name: String) throws {
+        guard isIdentifier(name) else {
+            throw ShellError.value("socket names are identifiers ([A-Za-z_][A-Za-z0-9_]*), not \(pythonStringRepr(name))")
+        }
+    }
+
+    /// Notes sockets a command creates.
+    private func created(_ names: [String], unix isUnix: Bool?) {
+        for name in names {
+            open.insert(name)
+            buffered.remove(name)
+            acceptIndex[name] = nil
+            generation[name, default: 0] += 1
+            unix[name] = isUnix
+        }
+    }
+
+    /// The name `accept NAME` gives the new socket: `NAME_1`, `NAME_2`, ...,
+    /// the first free one. Without a session this counts every earlier
+    /// default accept on the listener as a success; a script names the
+    /// sockets of a listener with several default accepts as it runs.
+    private func defaultAcceptName(_ listener: String) -> String {
+        if let session, let entry = try? session.entry(named: listener) {
+            var index = entry.nextAcceptIndex
+            while session.contains("\(listener)_\(index)") { index += 1 }
+            return "\(listener)_\(index)"
+        }
+        var index = acceptIndex[listener] ?? 1
+        while open.contains("\(listener)_\(index)") { index += 1 }
+        acceptIndex[listener] = index + 1
+        return "\(listener)_\(index)"
+    }
+
+    // MARK: Values and redirects
+
+    /// The script's statement that prints a value, or writes it to `> FILE`.
+    private func deliver(_ expression: String) -> String {
+        guard let redirect else { return "show(\(expression))" }
+        helpers.insert(.save)
+        return "save(\(expression), \(pythonStringRepr(redirect.path))\(redirect.append ? ", append=True" : ""))"
+    }
+
+    /// The learner's lines that write a value to `> FILE`.
+    private func pythonRedirect(_ expression: String, bytes: Bool) -> [String] {
+        guard let redirect else { return [expression] }
+        let mode = (redirect.append ? "a" : "w") + (bytes ? "b" : "")
+        return ["with open(\(pythonStringRepr(redirect.path)), '\(mode)') as out:",
+                bytes ? "    out.write(\(expression))" : "    print(repr(\(expression)), file=out)"]
+    }
+
+    /// A call whose value sockshell prints (or writes to `> FILE`).
+    private func value(_ expression: String, script: String? = nil, bytes: Bool = false) -> Translation {
+        Translation(python: pythonRedirect(expression, bytes: bytes), script: [deliver(script ?? expression)])
+    }
+
+    /// A call that returns None: sockshell prints nothing and writes no file.
+    private func statement(_ line: String, script: [String]? = nil) -> Translation {
+        Translation(python: [line], script: script ?? [line])
+    }
+
+    /// A shell command the script leaves out.
+    private func omitted(_ note: String) -> Translation {
+        Translation(python: nil, script: [], note: note)
+    }
+
+    // MARK: Translating
+
+    func translate(_ parsed: ParsedCommand) -> Translation {
+        redirect = parsed.redirect
+        guard let command = CommandTable.lookup(parsed.name) else {
+            var message = "name '\(parsed.name)' is not defined"
+            if let suggestion = CommandTable.nearest(to: parsed.name) { message += ". Did you mean: '\(suggestion)'?" }
+            return Translation(python: nil, script: ["raise NameError(\(pythonStringRepr(message)))"])
+        }
+        var reader = Reader(parsed.arguments, command: command, translator: self)
+        do {
+            return try translate(command.name, &reader)
+        } catch {
+            // An error sockshell finds in the arguments: the script raises it
+            // where sockshell would, after the sockets it looked up first.
+            let shellError = ShellError(error)
+            return Translation(python: nil, script: reader.lookedUp
+                + ["raise \(shellError.type)(\(pythonStringRepr(shellError.message)))"])
+        }
+    }
+
+    private static let shorthands: [String: (family: String, type: String, unix: Bool)] = [
+        "tcp": ("socket.AF_INET", "socket.SOCK_STREAM", false), "udp": ("socket.AF_INET", "socket.SOCK_DGRAM", false),
+        "tcp6": ("socket.AF_INET6", "socket.SOCK_STREAM", false), "udp6": ("socket.AF_INET6", "socket.SOCK_DGRAM", false),
+    ]
+
+    private func translate(_ name: String, _ r: inout Reader) throws -> Translation {
+        switch name {
+        // Sockets
+        case "socket":
+            let new = try r.newName()
+            var family = "socket.AF_INET", type = "socket.SOCK_STREAM"
+            var proto: String?
+            var isUnix: Bool? = false
+            if case .word(let word)? = r.peek?.kind, let pair = Translator.shorthands[word] {
+                _ = try r.next()
+                (family, type, isUnix) = (pair.family, pair.type, pair.unix)
+            } else if !r.isEmpty {
+                let given = try r.constant("FAMILY", .family)
+                family = given.code
+                isUnix = given.value.map { $0 == Int(AF_UNIX) }
+                if !r.isEmpty { type = try r.constant("TYPE", .type).code }
+            }
+            if !r.isEmpty { proto = try r.constant("PROTO", .level).code }
+            try r.finish()
+            try checkIdentifier(new)
+            let line = "\(variable(new)) = socket.socket(\(family), \(type)\(proto.map { ", " + $0 } ?? ""))"
+            let check = freeCheck(new)
+            created([new], unix: isUnix)
+            return statement(line, script: check + [line])
+
+        case "socketpair":
+            let first = try r.newName("A"), second = try r.newName("B")
+            var arguments: [String] = []
+            var isUnix: Bool? = true
+            if !r.isEmpty {
+                let family = try r.constant("FAMILY", .family)
+                arguments.append(family.code)
+                isUnix = family.value.map { $0 == Int(AF_UNIX) }
+            }
+            if !r.isEmpty { arguments.append(try r.constant("TYPE", .type).code) }
+            try r.finish()
+            try checkIdentifier(first)
+            try checkIdentifier(second)
+            let check = freeCheck(first) + freeCheck(second)
+            guard first != second else { throw ShellError.value("the two sockets of a pair need two names") }
+            let line = "\(variable(first)), \(variable(second)) = socket.socketpair(\(arguments.joined(separator: ", ")))"
+            created([first, second], unix: isUnix)
+            return statement(line, script: check + [line])
+
+        case "create_connection":
+            let new = try r.newName()
+            let address = try r.hostAndPort(anyAddress: false)
+            let timeout = r.isEmpty ? nil : try r.timeout("TIMEOUT")
+            try r.finish()
+            try checkIdentifier(new)
+            let line = "\(variable(new)) = socket.create_connection(\(address)\(timeout.map { ", " + $0 } ?? ""))"
+            let check = freeCheck(new)
+            created([new], unix: false)
+            return statement(line, script: check + [line])
+
+        case "create_server":
+            let new = try r.newName()
+            var arguments = [try r.hostAndPort(anyAddress: true)]
+            if !r.isEmpty { arguments.append("family=" + (try r.constant("FAMILY", .family)).code) }
+            if !r.isEmpty { arguments.append("backlog=" + (try r.integer("BACKLOG")).code) }
+            try r.finish()
+            try checkIdentifier(new)
+            let line = "\(variable(new)) = socket.create_server(\(arguments.joined(separator: ", ")))"
+            let check = freeCheck(new)
+            created([new], unix: false)
+            return statement(line, script: check + [line])
+
+        case "bind", "connect":
+            let socket = try r.socket()
+            let address = try r.address(of: socket)
+            try r.finish()
+            return statement("\(socket.variable).\(name)(\(address))")
+
+        case "connect_ex":
+            let socket = try r.socket()
+            let address = try r.address(of: socket)
+            try r.finish()
+            return value("\(socket.variable).connect_ex(\(address))")
+
+        case "listen":
+            let socket = try r.socket()
+            let backlog = r.isEmpty ? "" : try r.integer("BACKLOG").code
+            try r.finish()
+            return statement("\(socket.variable).listen(\(backlog))")
+
+        case "accept":
+            let listener = try r.socket()
+            let given = r.isEmpty ? nil : try r.newName("NEWNAME")
+            try r.finish()
+            if let given { try checkIdentifier(given) }
+            let check = given.map(freeCheck) ?? []
+            let key = "\(listener.name)#\(generation[listener.name] ?? 0)"
+            if given == nil { defaultAccepts[key, default: 0] += 1 }
+            let new = given ?? defaultAcceptName(listener.name)
+            let newVariable = variable(new)
+            let line = "\(newVariable), addr = \(listener.variable).accept()"
+            created([new], unix: isUnix(listener.name))
+            var python = [line]
+            if redirect != nil { python += pythonRedirect("(\(newVariable), addr)", bytes: false) }
+            if given == nil && countedListeners.contains(key) {
+                // NAME_1, NAME_2, ...: known only when the script runs.
+                helpers.insert(.acceptDefault)
+                return Translation(python: python,
+                                   script: [deliver("accept_default(\(listener.variable), \(pythonStringRepr(listener.name)))")])
+            }
+            helpers.insert(.accepted)
+            return Translation(python: python,
+                               script: check + [line, deliver("accepted(\(pythonStringRepr(new)), \(newVariable), addr)")])
+
+        case "shutdown":
+            let socket = try r.socket()
+            let how = try r.constant("HOW", .shutdown)
+            try r.finish()
+            return statement("\(socket.variable).shutdown(\(how.code))")
+
+        case "close":
+            let socket = try r.socket()
+            try r.finish()
+            open.remove(socket.name)
+            buffered.remove(socket.name)
+            // sockshell frees the name: using it again is a NameError.
+            return statement("\(socket.variable).close()", script: ["\(socket.variable).close()", "del \(socket.variable)"])
+
+        case "getsockname", "getpeername", "fileno", "gettimeout", "getblocking":
+            let socket = try r.socket()
+            try r.finish()
+            return value("\(socket.variable).\(name)()")
+
+        case "select":
+            let readers = try r.socketList("READ")
+            var writers: [SocketName] = []
+            var timeout: String?
+            if let next = r.peek {
+                switch next.kind {
+                case .list, .tuple, .word: writers = try r.socketList("WRITE")
+                default: break
+                }
+            }
+            if !r.isEmpty { timeout = try r.timeout("TIMEOUT") }
+            try r.finish()
+            modules.insert("select")
+            helpers.insert(.selectNames)
+            let list = { (sockets: [SocketName]) in "[" + sockets.map(\.variable).joined(separator: ", ") + "]" }
+            let table = { (sockets: [SocketName]) in
+                "{" + sockets.map { "\(pythonStringRepr($0.name)): \($0.variable)" }.joined(separator: ", ") + "}"
+            }
+            let python = "select.select(\(list(readers)), \(list(writers)), []\(timeout.map { ", " + $0 } ?? ""))"
+            let script = "select_names(\(table(readers)), \(table(writers))\(timeout.map { ", " + $0 } ?? ""))"
+            return value(python, script: script)
+
+        case "sockets":
+            try r.finish()
+            return omitted("the sockets table is sockshell's own: not reproduced")
+
+        // Data
+        case "send":
+            let socket = try r.socket()
+            let data = try r.data()
+            let flags = r.isEmpty ? nil : try r.constant("FLAGS", .flags)
+            try r.finish()
+            return value("\(socket.variable).send(\(data.python())\(flags.map { ", " + $0.code } ?? ""))")
+
+        case "sendall", "sendline":
+            let socket = try r.socket()
+            let data = try r.data()
+            try r.finish()
+            return statement("\(socket.variable).sendall(\(data.python(newline: name == "sendline")))")
+
+        case "sendto":
+            let socket = try r.socket()
+            let data = try r.data()
+            let address = try r.address(of: socket)
+            try r.finish()
+            return value("\(socket.variable).sendto(\(data.python()), \(address))")
+
+        case "sendfile":
+            let socket = try r.socket()
+            let path = try r.text("PATH")
+            try r.finish()
+            return value("\(socket.variable).sendfile(open(\(path), 'rb'))")
+
+        case "recv", "recvfrom":
+            let socket = try r.socket()
+            let size = r.isEmpty ? "4096" : try r.integer("BUFSIZE").code
+            let flags = r.isEmpty ? nil : try r.constant("FLAGS", .flags)
+            try r.finish()
+            let arguments = size + (flags.map { ", " + $0.code } ?? "")
+            let python = "\(socket.variable).\(name)(\(arguments))"
+            let sessionBuffered = session.flatMap { try? $0.entry(named: socket.name) }.map { $0.bufferedCount > 0 }
+            guard buffered.contains(socket.name) || sessionBuffered == true else {
+                return value(python, bytes: name == "recv")
+            }
+            // Bytes a recvline or recvuntil read ahead come first.
+            helpers.insert(name == "recv" ? .recv : .recvfrom)
+            return value(python, script: "\(name)(\(socket.variable), \(arguments))", bytes: name == "recv")
+
+        case "recvline":
+            let socket = try r.socket()
+            try r.finish()
+            buffered.insert(socket.name)
+            helpers.insert(.recvuntil)
+            return value("recvline(\(socket.variable))", bytes: true)
+
+        case "recvuntil":
+            let socket = try r.socket()
+            let delimiter = try r.data("DELIM")
+            try r.finish()
+            buffered.insert(socket.name)
+            helpers.insert(.recvuntil)
+            return value("recvuntil(\(socket.variable), \(delimiter.python()))", bytes: true)
+
+        case "recvall":
+            let socket = try r.socket()
+            // sockshell streams to a file in bigger pieces; the bytes are the same.
+            let size = r.isEmpty ? (redirect == nil ? "65536" : "1048576") : try r.integer("BUFSIZE").code
+            try r.finish()
+            helpers.insert(.recvall)
+            buffered.remove(socket.name)
+            let loop = "iter(lambda: \(socket.variable).recv(\(size)), b'')"
+            guard let redirect else {
+                return Translation(python: ["b''.join(\(loop))"],
+                                   script: ["show(recvall(\(socket.variable)\(size == "65536" ? "" : ", " + size)))"])
+            }
+            // With > FILE the bytes stream to the file as they come.
+            let path = pythonStringRepr(redirect.path)
+            return Translation(python: ["with open(\(path), '\(redirect.append ? "ab" : "wb")') as out:",
+                                        "    for chunk in \(loop):",
+                                        "        out.write(chunk)"],
+                               script: ["recvall(\(socket.variable), \(size), path=\(path)"
+                                        + (redirect.append ? ", append=True)" : ")")])
+
+        // Options
+        case "setsockopt":
+            let socket = try r.socket()
+            let level = try r.constant("LEVEL", .level)
+            let option = try r.constant("OPTION", .option)
+            let argument = try r.next()
+            try r.finish()
+            let optionValue: String
+            if case .bytes(let bytes) = argument.kind { optionValue = pythonBytesRepr(bytes) } else {
+                optionValue = try r.integer(argument, label: "VALUE", kind: .any).code
+            }
+            return statement("\(socket.variable).setsockopt(\(level.code), \(option.code), \(optionValue))")
+
+        case "getsockopt":
+            let socket = try r.socket()
+            let level = try r.constant("LEVEL", .level)
+            let option = try r.constant("OPTION", .option)
+            let length = r.isEmpty ? nil : try r.integer("BUFLEN")
+            try r.finish()
+            let bytes = length.map { $0.value != 0 } ?? false
+            return value("\(socket.variable).getsockopt(\(level.code), \(option.code)\(length.map { ", " + $0.code } ?? ""))",
+                         bytes: bytes)
+
+        case "settimeout":
+            let socket = try r.socket()
+            let timeout = try r.timeout("SECONDS")
+            try r.finish()
+            return statement("\(socket.variable).settimeout(\(timeout))")
+
+        case "setblocking":
+            let socket = try r.socket()
+            let flag = try r.boolean("BOOL")
+            try r.finish()
+            return statement("\(socket.variable).setblocking(\(flag))")
+
+        case "tcpinfo":
+            let socket = try r.socket()
+            try r.finish()
+            helpers.insert(.tcpinfo)
+            return value("\(socket.variable).getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)",
+                         script: "tcpinfo(\(socket.variable))", bytes: true)
+
+        // Resolver
+        case "gethostname", "if_nameindex", "getdefaulttimeout":
+            try r.finish()
+            return value("socket.\(name)()")
+
+        case "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getprotobyname", "inet_aton":
+            let text = try r.text(["gethostbyaddr": "ADDR", "getprotobyname": "NAME", "inet_aton": "ADDR"][name] ?? "HOST")
+            try r.finish()
+            return value("socket.\(name)(\(text))", bytes: name == "inet_aton")
+
+        case "getfqdn":
+            let text = r.isEmpty ? "" : try r.text("NAME")
+            try r.finish()
+            return value("socket.getfqdn(\(text))")
+
+        case "getservbyname":
+            let service = try r.text("SERVICE")
+            let proto = r.isEmpty ? nil : try r.text("PROTO")
+            try r.finish()
+            return value("socket.getservbyname(\(service)\(proto.map { ", " + $0 } ?? ""))")
+
+        case "getservbyport":
+            let port = try r.integer("PORT")
+            let proto = r.isEmpty ? nil : try r.text("PROTO")
+            try r.finish()
+            return value("socket.getservbyport(\(port.code)\(proto.map { ", " + $0 } ?? ""))")
+
+        case "getaddrinfo":
+            let host = try r.next()
+            var arguments: [String] = []
+            switch host.kind {
+            case .none: arguments.append("None")
+            case .string(let text), .word(let text): arguments.append(host.expr ?? pythonStringRepr(text))
+            default: throw r.badArgument("HOST", host, expected: "a host name, an address or None")
+            }
+            let port = try r.next()
+            switch port.kind {
+            case .none: arguments.append("None")
+            case .integer(let number): arguments.append(port.expr ?? integerLiteral(port.text, number))
+            case .string(let text), .word(let text): arguments.append(port.expr ?? pythonStringRepr(text))
+            default: throw r.badArgument("PORT", port, expected: "a port, a service name or None")
+            }
+            let kinds: [(String, ConstantKind)] = [("FAMILY", .family), ("TYPE", .type), ("PROTO", .level), ("FLAGS", .flags)]
+            for (label, kind) in kinds where !r.isEmpty { arguments.append(try r.constant(label, kind).code) }
+            try r.finish()
+            return value("socket.getaddrinfo(\(arguments.joined(separator: ", ")))")
+
+        case "getnameinfo":
+            let address = try r.hostAndPort(anyAddress: false)
+            let flags = try r.constant("FLAGS", .flags)
+            try r.finish()
+            return value("socket.getnameinfo(\(address), \(flags.code))")
+
+        case "inet_ntoa":
+            let data = try r.data("PACKED")
+            try r.finish()
+            return value("socket.inet_ntoa(\(data.python()))")
+
+        case "inet_pton":
+            let family = try r.constant("FAMILY", .family)
+            let text = try r.text("ADDR")
+            try r.finish()
+            return value("socket.inet_pton(\(family.code), \(text))", bytes: true)
+
+        case "inet_ntop":
+            let family = try r.constant("FAMILY", .family)
+            let data = try r.data("PACKED")
+            try r.finish()
+            return value("socket.inet_ntop(\(family.code), \(data.python()))")
+
+        case "htons", "ntohs", "htonl", "ntohl":
+            let number = try r.integer("X")
+            try r.finish()
+            return value("socket.\(name)(\(number.code))")
+
+        case "setdefaulttimeout":
+            let timeout = try r.timeout("SECONDS")
+            try r.finish()
+            return statement("socket.setdefaulttimeout(\(timeout))")
+
+        // Shell
+        case "echo":
+            // What print() shows for each argument, with control characters
+            // escaped as sockshell escapes them; `$NAME.port` and friends are
+            // read when the script runs.
+            var parts: [String] = []
+            var words: [String] = []
+            func flush() {
+                if !words.isEmpty {
+                    let text = escapedText(Array(words.joined(separator: " ").utf8), escapingBackslash: false)
+                    parts.append(pythonStringRepr(text))
+                }
+                words = []
+            }
+            while !r.isEmpty {
+                let argument = try r.nextUnresolved()
+                if let value = staticValue(argument) {
+                    words.append(value.str)
+                } else {
+                    flush()
+                    parts.append(r.code(argument))
+                }
+            }
+            flush()
+            let call = parts.joined(separator: ", ")
+            guard let redirect else { return statement("print(\(call))") }
+            let lines = ["with open(\(pythonStringRepr(redirect.path)), '\(redirect.append ? "a" : "w")') as out:",
+                         "    print(\(call)\(call.isEmpty ? "" : ", ")file=out)"]
+            return Translation(python: lines, script: lines)
+
+        case "sleep":
+            let seconds = try r.number("SECONDS")
+            try r.finish()
+            modules.insert("time")
+            return statement("time.sleep(\(seconds))")
+
+        case "quit":
+            let code = r.isEmpty ? "0" : try r.integer("CODE").code
+            try r.finish()
+            return statement("sys.exit(\(code))")
+
+        case "set":
+            guard !r.isEmpty else { return omitted("set lists sockshell's settings: not reproduced") }
+            let setting = try r.plainText("OPTION")
+            switch setting {
+            case "display":
+                let mode = try r.plainText("VALUE")
+                try r.finish()
+                guard DisplayMode(rawValue: mode) != nil else {
+                    throw ShellError.value("display must be repr, hex or text, not \(pythonStringRepr(mode))")
+                }
+                helpers.insert(.display)
+                return Translation(python: nil, script: ["DISPLAY = \(pythonStringRepr(mode))"])
+            case "maxline":
+                let limit = try r.integer("VALUE")
+                try r.finish()
+                if let number = limit.value, number <= 0 {
+                    throw ShellError.value("maxline must be a positive number of bytes")
+                }
+                helpers.insert(.recvuntil)
+                return Translation(python: nil, script: ["MAXLINE = \(limit.code)"])
+            default:
+                guard settingNames.contains(setting) else {
+                    let known = settingNames.joined(separator: ", ")
+                    throw ShellError.value("unknown setting \(pythonStringRepr(setting)); settings: \(known)")
+                }
+                return omitted("set \(setting) changes what sockshell shows: not reproduced")
+            }
+
+        case "source":
+            return omitted("the commands of the file follow, as sockshell ran them")
+
+        default:
+            // help, history, why, record, export, and any later shell command.
+            return omitted("a sockshell command with no Python counterpart: its output is not reproduced")
+        }
+    }
+
+    // MARK: The script around the commands
+
+    /// The script's opening: imports, settings and the helpers its commands use.
+    func prelude() -> String {
+        var needed = helpers
+        if !renamed.isEmpty { needed.insert(.renamed) }
+        var changed = true
+        while changed {
+            let before = needed.count
+            for helper in needed { needed.formUnion(helper.requires) }
+            changed = needed.count != before
+        }
+        let imports = (["socket", "sys", "traceback"] + modules.sorted()).sorted().map { "import \($0)" }
+        var parts = [Translator.header + "\n\n" + imports.joined(separator: "\n") + "\n\n"
+                     + "failed = False  # set by any failing command: the exit status is then 1, as in sockshell"]
+        for helper in needed.sorted() where helper == .renamed {
+            let pairs = renamed.sorted { $0.key < $1.key }.map { "\(pythonStringRepr($0.key)): \(pythonStringRepr($0.value))" }
+            parts.append("# Session names Python reserves, and the variables that hold those sockets here.\n"
+                         + "RENAMED = {\(pairs.joined(separator: ", "))}")
+        }
+        parts.append(needed.contains(.display) ? Translator.showWithDisplay : Translator.show)
+        parts.append(needed.contains(.renamed) ? Translator.showErrorRenamed : Translator.showError)
+        for helper in needed.sorted() {
+            switch helper {
+            case .renamed, .display: continue
+            case .shown: parts.append(Translator.shown)
+            case .save: parts.append(Translator.save)
+            case .buffers: parts.append(Translator.buffers)
+            case .recv: parts.append(Translator.recv)
+            case .recvfrom: parts.append(Translator.recvfrom)
+            case .recvuntil: parts.append(Translator.recvuntil)
+            case .recvall: parts.append(Translator.recvall)
+            case .accepted: parts.append(Translator.accepted)
+            case .acceptDefault: parts.append(Translator.acceptDefault)
+            case .selectNames: parts.append(Translator.selectNames)
+            case .tcpinfo: parts.append(Translator.tcpinfo)
+            }
+        }
+        return parts.joined(separator: "\n\n\n")
+    }
+
+    static let header = #"""
+    #!/usr/bin/env python3
+    """A sockshell session as Python 3, written by sockshell's `export python`.
+
+    Each block is one sockshell command, shown above it as `# sock> ...`. Run by
+    python3, the script prints what sockshell printed: values on stdout as their
+    repr, errors on stderr as the last line of the traceback, and it goes on
+    after an error, as sockshell does.
+    """
+    """#
+
+    static let show = #"""
+    def show(value):
+        """Print a value as Python's prompt does: nothing for None, else its repr."""
+        if value is not None:
+            print(repr(value))
+    """#
+
+    static let showWithDisplay = #"""
+    DISPLAY = 'repr'  # `set display`: how a bytes value prints (repr, hex or text)
+
+
+    def show(value):
+        """Print a value as sockshell does: nothing for None, else its repr, or
+        for bytes the view `set display` chose."""
+        if value is None:
+            return
+        if isinstance(value, bytes) and DISPLAY == 'hex':
+            print(hexdump(value))
+        elif isinstance(value, bytes) and DISPLAY == 'text':
+            print(escaped_text(value))
+        else:
+            print(repr(value))
+
+
+    def hexdump(data):
+        """bytes as `hexdump -C` shows them: offset, 16 bytes in hex, the text."""
+        lines = []
+        for offset in range(0, len(data), 16):
+            row = data[offset:offset + 16]
+            cells = [f'{byte:02x}' for byte in row] + ['  '] * (16 - len(row))
+            text = ''.join(chr(byte) if 0x20 <= byte < 0x7f else '.' for byte in row)
+            lines.append(f'{offset:08x}  {" ".join(cells[:8])}  {" ".join(cells[8:])}  |{text}|')
+        lines.append(f'{len(data):08x}')
+        return '\n'.join(lines)
+
+
+    def escaped_text(data):
+        """bytes decoded as UTF-8, newlines and tabs kept, every other control
+        character, invalid byte and unprintable character escaped."""
+        out = []
+        for char in data.decode('utf-8', 'surrogateescape'):
+            code = ord(char)
+            if char == '\\':
+                out.append('\\\\')
+            elif char in '\n\t' or char.isprintable():
+                out.append(char)
+            elif char == '\r':
+                out.append('\\r')
+            elif 0xdc80 <= code <= 0xdcff:  # a byte that is not UTF-8
+                out.append(f'\\x{code - 0xdc00:02x}')
+            elif code < 0x100:
+                out.append(f'\\x{code:02x}')
+            elif code < 0x10000:
+                out.append(f'\\u{code:04x}')
+            else:
+                out.append(f'\\U{code:08x}')
+        return ''.join(out)
+    """#
+
+    static let showError = #"""
+    def show_error(e):
+        """Print an error as the last line of its traceback: 'Type: message'."""
+        global failed
+        failed = True
+        print(traceback.format_exception_only(type(e), e)[-1].rstrip(), file=sys.stderr)
+    """#
+
+    static let showErrorRenamed = #"""
+    def show_error(e):
+        """Print an error as the last line of its traceback: 'Type: message',
+        naming a renamed socket by its session name."""
+        global failed
+        failed = True
+        line = traceback.format_exception_only(type(e), e)[-1].rstrip()
+        if isinstance(e, NameError) and e.name in RENAMED:
+            line = f"NameError: name '{RENAMED[e.name]}' is not defined"
+        print(line, file=sys.stderr)
+    """#
+
+    static let shown = #"""
+    class Shown:
+        """A value whose repr is the given text: sockets by their session names."""
+
+        def __init__(self, text):
+            self.text = text
+
+        def __repr__(self):
+            return self.text
+    """#
+
+    static let save = #"""
+    def save(value, path, append=False):
+        """`COMMAND > FILE`: bytes as they are, anything else as its repr and a
+        newline (`>>` appends). None writes nothing."""
+        if value is None:
+            return
+        data = value if isinstance(value, bytes) else (repr(value) + '\n').encode()
+        with open(path, 'ab' if append else 'wb') as out:
+            out.write(data)
+    """#
+
+    static let buffers = #"""
+    # Bytes that recvline and recvuntil read past their delimiter, per socket:
+    # the next read of any kind returns them first, so no byte is lost.
+    buffers = {}
+    """#
+
+    static let recv = #"""
+    def recv(sock, bufsize=4096, flags=0):
+        """sock.recv, except that bytes recvline or recvuntil read ahead come first."""
+        buffer = buffers.get(sock)
+        if not buffer:
+            return sock.recv(bufsize, flags)
+        if bufsize < 0:
+            raise ValueError('negative buffersize in recv')
+        data = bytes(buffer[:bufsize])
+        if not flags & socket.MSG_PEEK:
+            del buffer[:bufsize]
+        return data
+    """#
+
+    static let recvfrom = #"""
+    def recvfrom(sock, bufsize=4096, flags=0):
+        """sock.recvfrom, except that bytes recvline or recvuntil read ahead come
+        first, with no address (they came over a stream)."""
+        buffer = buffers.get(sock)
+        if not buffer:
+            return sock.recvfrom(bufsize, flags)
+        if bufsize < 0:
+            raise ValueError('negative buffersize in recvfrom')
+        data = bytes(buffer[:bufsize])
+        if not flags & socket.MSG_PEEK:
+            del buffer[:bufsize]
+        return data, None
+    """#
+
+    static let recvuntil = #"""
+    MAXLINE = 1 << 20  # `set maxline`: the most bytes recvline and recvuntil gather
+
+
+    def recvuntil(sock, delim):
+        """Receive up to and including delim, or what there is when the peer
+        closes (b'' for nothing). Bytes read past delim stay in buffers."""
+        if not delim:
+            raise ValueError('empty delimiter')
+        buffer = buffers.setdefault(sock, bytearray())
+        searched = 0
+        while True:
+            end = buffer.find(delim, max(0, searched - len(delim) + 1))
+            if end >= 0:
+                data = bytes(buffer[:end + len(delim)])
+                del buffer[:end + len(delim)]
+                return data
+            searched = len(buffer)
+            if len(buffer) >= MAXLINE:
+                raise ValueError(f'no {delim!r} within maxline ({MAXLINE} bytes); '
+                                 'what was read stays buffered (set maxline to raise the limit)')
+            chunk = sock.recv(min(65536, MAXLINE - len(buffer) + len(delim)))
+            if not chunk:
+                data = bytes(buffer)
+                buffer.clear()
+                return data
+            buffer += chunk
+
+
+    def recvline(sock):
+        """Receive up to and including the next newline (see recvuntil)."""
+        return recvuntil(sock, b'\n')
+    """#
+
+    static let recvall = #"""
+    def recvall(sock, bufsize=65536, path=None, append=False):
+        """Receive until the peer closes (recv returns b''), buffered bytes first.
+        With path, each piece goes to that file as it comes. If a recv fails,
+        what arrived is shown (or is in the file) before the error."""
+        if bufsize <= 0:
+            raise ValueError('BUFSIZE must be positive')
+        out = open(path, 'ab' if append else 'wb') if path else None
+        data = bytearray(buffers.pop(sock, b''))
+        try:
+            while chunk := sock.recv(bufsize):
+                data += chunk
+                if out:
+                    out.write(data)
+                    data.clear()
+        except BaseException:
+            if out is None:
+                show(bytes(data))
+            raise
+        finally:
+            if out:
+                out.write(data)
+                out.close()
+        return None if out else bytes(data)
+    """#
+
+    static let accepted = #"""
+    def accepted(name, sock, addr):
+        """What accept returned, as sockshell prints it: Python's socket repr with
+        the session name, family and type by name, then the peer's address."""
+        text = (f'<socket {name} fd={sock.fileno()}, family={getattr(sock.family, "name", sock.family)}, '
+                f'type={getattr(sock.type, "name", sock.type)}, proto={sock.proto}')
+        for label, method in (('laddr', sock.getsockname), ('raddr', sock.getpeername)):
+            try:
+                address = method()
+            except OSError:
+                continue
+            if address:
+                text += f', {label}={address}'
+        return Shown(text + '>'), addr
+    """#
+
+    static let acceptDefault = #"""
+    accept_numbers = {}  # listener -> the number its next default accept name tries first
+
+
+    def accept_default(listener, name):
+        """accept without a new name: the socket becomes the variable NAME_1,
+        NAME_2, ... (the first free one; a failed accept uses no number), as
+        sockshell names it. Returns what accept prints."""
+        sock, addr = listener.accept()
+        number = accept_numbers.get(listener, 1)
+        while f'{name}_{number}' in globals():
+            number += 1
+        accept_numbers[listener] = number + 1
+        globals()[f'{name}_{number}'] = sock
+        return accepted(f'{name}_{number}', sock, addr)
+    """#
+
+    static let selectNames = #"""
+    def select_names(read, write, timeout=None):
+        """select.select on {name: socket} tables, answered as sockshell prints
+        it: ([names ready to read], [names ready to write]). A socket with bytes
+        in buffers is ready to read at once."""
+        if any(buffers.get(sock) for sock in read.values()):
+            ready_read = [sock for sock in read.values() if buffers.get(sock)]
+            ready_write = select.select([], list(write.values()), [], 0)[1]
+        else:
+            ready_read, ready_write, _ = select.select(list(read.values()), list(write.values()), [], timeout)
+        return ([Shown(name) for name, sock in read.items() if sock in ready_read],
+                [Shown(name) for name, sock in write.items() if sock in ready_write])
+    """#
+
+    static var tcpinfo: String {
+        let fields = tcpInfoFields.map { "('\($0.name)', \($0.offset), \($0.size))" }
+        var rows: [String] = []
+        var row = "   "
+        for field in fields {
+            if row.count + field.count + 2 > 100 { rows.append(row); row = "   " }
+            row += " " + field + ","
+        }
+        rows.append(row)
+        return #"""
+        TCP_STATES = ['', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
+                      'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV']
+        TCP_INFO_FIELDS = [  # (name, offset, size) in struct tcp_info, linux/tcp.h
+        """# + "\n" + rows.joined(separator: "\n") + "\n" + #"""
+        ]
+
+
+        def tcpinfo(sock):
+            """The kernel's struct tcp_info for sock, field by field, as sockshell's
+            tcpinfo shows it."""
+            raw = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)
+            info = {name: int.from_bytes(raw[offset:offset + size], 'little')
+                    for name, offset, size in TCP_INFO_FIELDS if offset + size <= len(raw)}
+            if 'state' in info:
+                state = info['state']
+                info['state'] = TCP_STATES[state] if 0 < state < len(TCP_STATES) else f'UNKNOWN({state})'
+            return info
+        """#
+    }
+
+    /// `struct tcp_info` as SocketCore's TCPInfo decodes it.
+    static let tcpInfoFields: [(name: String, offset: Int, size: Int)] = [
+        ("state", 0, 1), ("ca_state", 1, 1), ("retransmits", 2, 1), ("probes", 3, 1), ("backoff", 4, 1),
+        ("options", 5, 1), ("rto", 8, 4), ("ato", 12, 4), ("snd_mss", 16, 4), ("rcv_mss", 20, 4),
+        ("unacked", 24, 4), ("sacked", 28, 4), ("lost", 32, 4), ("retrans", 36, 4),
+        ("last_data_sent", 44, 4), ("last_ack_sent", 48, 4), ("last_data_recv", 52, 4), ("last_ack_recv", 56, 4),
+        ("pmtu", 60, 4), ("rcv_ssthresh", 64, 4), ("rtt", 68, 4), ("rttvar", 72, 4), ("snd_ssthresh", 76, 4),
+        ("snd_cwnd", 80, 4), ("advmss", 84, 4), ("reordering", 88, 4), ("rcv_rtt", 92, 4), ("rcv_space", 96, 4),
+        ("total_retrans", 100, 4), ("pacing_rate", 104, 8), ("max_pacing_rate", 112, 8),
+        ("bytes_acked", 120, 8), ("bytes_received", 128, 8), ("segs_out", 136, 4), ("segs_in", 140, 4),
+        ("notsent_bytes", 144, 4), ("min_rtt", 148, 4), ("data_segs_in", 152, 4), ("data_segs_out", 156, 4),
+        ("delivery_rate", 160, 8), ("busy_time", 168, 8), ("rwnd_limited", 176, 8), ("sndbuf_limited", 184, 8),
+        ("delivered", 192, 4), ("delivered_ce", 196, 4), ("bytes_sent", 200, 8), ("bytes_retrans", 208, 8),
+        ("dsack_dups", 216, 4), ("reord_seen", 220, 4),
+    ]
+
+    /// The family a session name was created with, when a script knows it.
+    func isUnix(_ name: String) -> Bool? {
+        if let session, let entry = try? session.entry(named: name) { return entry.socket.family == AF_UNIX }
+        return unix[name]
+    }
+}
+
+// MARK: - Arguments
+
+/// A command's arguments taken in order, as sockshell's `Arguments` takes
+/// them, each turned into Python instead of a value. Shortfalls, leftovers and
+/// arguments of the wrong kind are the same `TypeError`s sockshell gives.
+private struct Reader {
+    let command: Command
+    let items: [Argument]
+    unowned let translator: Translator
+    private var index = 0
+    /// The sockets looked up so far, as bare Python statements: where
+    /// sockshell would stop at an unknown name, so does the script.
+    private(set) var lookedUp: [String] = []
+
+    init(_ items: [Argument], command: Command, translator: Translator) {
+        self.items = items
+        self.command = command
+        self.translator = translator
+    }
+
+    var isEmpty: Bool { index >= items.count }
+    var peek: Argument? { index < items.count ? items[index] : nil }
+
+    func usageError() -> ShellError { .type("usage: \(command.usageLine)") }
+
+    func badArgument(_ label: String, _ argument: Arg, expected: String) -> ShellError {
+        .type("\(label) must be \(expected), not \(argument.text) (usage: \(command.usageLine))")
+    }
+
+    func finish() throws {
+        if index < items.count { throw usageError() }
+    }
+
+    mutating func next() throws -> Arg {
+        guard index < items.count else { throw usageError() }
+        index += 1
+        return resolved(items[index - 1])
+    }
+
+    /// `$NAME.port`, `$NAME.host`, `$NAME.fd` become the Python that reads them.
+    private mutating func resolved(_ argument: Argument) -> Arg {
+        switch argument.kind {
+        case .reference(let name, let field):
+            let variable = translator.variable(name)
+            lookedUp.append(variable)
+            switch field {
+            case "fd": return Arg(kind: .integer(0), text: argument.text, expr: "\(variable).fileno()")
+            case "host": return Arg(kind: .string(""), text: argument.text, expr: "\(variable).getsockname()[0]")
+            default: return Arg(kind: .integer(0), text: argument.text, expr: "\(variable).getsockname()[1]")
+            }
+        case .tuple(let items):
+            return Arg(kind: argument.kind, text: argument.text, items: items.map { resolved($0) })
+        default:
+            return Arg(kind: argument.kind, text: argument.text)
+        }
+    }
+
+    /// The next argument as typed, for `echo`: a `$NAME.field` in it is
+    /// looked up now (top level) or when the script runs (inside a tuple).
+    mutating func nextUnresolved() throws -> Argument {
+        guard index < items.count else { throw usageError() }
+        index += 1
+        if case .reference(let name, _) = items[index - 1].kind { lookedUp.append(translator.variable(name)) }
+        return items[index - 1]
+    }
+
+    /// Python source for an argument's literal value, `$NAME.field` included.
+    func code(_ argument: Argument) -> String {
+        switch argument.kind {
+        case .reference(let name, let field):
+            let variable = translator.variable(name)
+            switch field {
+            case "fd": return "\(variable).fileno()"
+            case "host": return "\(variable).getsockname()[0]"
+            default: return "\(variable).getsockname()[1]"
+            }
+        case .tuple(let items):
+            return "(" + items.map(code).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+        case .list(let items):
+            return "[" + items.map(code).joined(separator: ", ") + "]"
+        default:
+            return staticValue(argument)?.repr ?? pythonStringRepr(argument.text)
+        }
+    }
+
+    // Names and sockets
+
+    mutating func newName(_ label: String = "NAME") throws -> String {
+        let argument = try next()
+        guard case .word(let word) = argument.kind, argument.expr == nil else {
+            throw badArgument(label, argument, expected: "a name")
+        }
+        return word
+    }
+
+    mutating func socket(_ label: String = "NAME") throws -> SocketName {
+        let name = try newName(label)
+        return try lookUp(name)
+    }
+
+    private mutating func lookUp(_ name: String) throws -> SocketName {
+        guard isIdentifier(name) else { throw ShellError.name(name) }
+        let variable = translator.variable(name)
+        lookedUp.append(variable)
+        return SocketName(name: name, variable: variable)
+    }
+
+    /// `[a, b]`, `(a, b)` or a single name, for `select`.
+    mutating func socketList(_ label: String) throws -> [SocketName] {
+        let argument = try next()
+        switch argument.kind {
+        case .list(let items), .tuple(let items):
+            return try items.map { item in
+                guard case .word(let name) = item.kind else {
+                    throw badArgument(label, Arg(kind: item.kind, text: item.text), expected: "a socket name")
+                }
+                return try lookUp(name)
+            }
+        case .word(let name) where argument.expr == nil:
+            return [try lookUp(name)]
+        default:
+            throw badArgument(label, argument, expected: "a list of socket names like [a, b]")
+        }
+    }
+
+    // Numbers and constants
+
+    mutating func integer(_ label: String) throws -> Expr {
+        try integer(try next(), label: label, kind: .any)
+    }
+
+    mutating func constant(_ label: String, _ kind: ConstantKind) throws -> Expr {
+        try integer(try next(), label: label, kind: kind)
+    }
+
+    func integer(_ argument: Arg, label: String, kind: ConstantKind) throws -> Expr {
+        switch argument.kind {
+        case .integer(let number):
+            if let expr = argument.expr { return Expr(code: expr) }
+            return Expr(code: integerLiteral(argument.text, number), value: number)
+        case .bool(let flag):
+            return Expr(code: flag ? "True" : "False", value: flag ? 1 : 0)
+        case .word(let word):
+            var names: [String] = []
+            var total = 0
+            for part in word.split(separator: "|", omittingEmptySubsequences: false) {
+                guard let name = constantName(String(part), kind: kind),
+                      let value = constantValue(String(part), kind: kind) else {
+                    throw badArgument(label, argument, expected: kind == .any ? "an integer" : "an integer or a constant")
+                }
+                names.append(name)
+                total |= value
+            }
+            return Expr(code: names.joined(separator: " | "), value: total)
+        default:
+            throw badArgument(label, argument, expected: "an integer")
+        }
+    }
+
+    mutating func number(_ label: String) throws -> String {
+        let argument = try next()
+        switch argument.kind {
+        case .integer(let number): return argument.expr ?? integerLiteral(argument.text, number)
+        case .float(let number): return pythonFloatRepr(number)
+        default: throw badArgument(label, argument, expected: "a number")
+        }
+    }
+
+    /// Seconds or `None`.
+    mutating func timeout(_ label: String) throws -> String {
+        let argument = try next()
+        switch argument.kind {
+        case .none: return "None"
+        case .integer(let number): return argument.expr ?? integerLiteral(argument.text, number)
+        case .float(let number): return pythonFloatRepr(number)
+        default: throw badArgument(label, argument, expected: "a number or None")
+        }
+    }
+
+    mutating func boolean(_ label: String) throws -> String {
+        let argument = try next()
+        switch argument.kind {
+        case .bool(let flag): return flag ? "True" : "False"
+        case .integer(let number):
+            if let expr = argument.expr { return "bool(\(expr))" }
+            return number != 0 ? "True" : "False"
+        case .word(let word) where ["on", "yes", "true"].contains(word.lowercased()): return "True"
+        case .word(let word) where ["off", "no", "false"].contains(word.lowercased()): return "False"
+        default: throw badArgument(label, argument, expected: "True or False")
+        }
+    }
+
+    // Text and data
+
+    /// A string or a bare word, as a Python str expression.
+    mutating func text(_ label: String) throws -> String {
+        let argument = try next()
+        switch argument.kind {
+        case .string(let text), .word(let text): return argument.expr ?? pythonStringRepr(text)
+        case .integer, .float: return pythonStringRepr(argument.text)
+        default: throw badArgument(label, argument, expected: "a string")
+        }
+    }
+
+    /// A string or a bare word known now, for settings.
+    mutating func plainText(_ label: String) throws -> String {
+        let argument = try next()
+        switch argument.kind {
+        case .string(let text) where argument.expr == nil, .word(let text): return text
+        case .integer, .float: return argument.text
+        default: throw badArgument(label, argument, expected: "a string")
+        }
+    }
+
+    mutating func data(_ label: String = "DATA") throws -> DataArg {
+        let argument = try next()
+        switch argument.kind {
+        case .bytes(let bytes): return .bytes(bytes)
+        case .string(let text), .word(let text):
+            if let expr = argument.expr { return .expression(expr + ".encode()") }
+            return .text(text)
+        case .file(let path): return .file(path)
+        default: throw badArgument(label, argument, expected: "bytes, a string or @FILE")
+        }
+    }
+
+    // Addresses
+
+    /// An address for `socket`: a path for AF_UNIX, else `(HOST, PORT)`. When
+    /// the family is not known, one plain argument is taken as a path.
+    mutating func address(of socket: SocketName) throws -> String {
+        var isUnix = translator.isUnix(socket.name)
+        if isUnix == nil, let first = peek {
+            if case .tuple = first.kind { isUnix = false } else { isUnix = items.count - index == 1 }
+        }
+        guard isUnix == true else { return try hostAndPort(anyAddress: true) }
+        let argument = try next()
+        switch argument.kind {
+        case .string(let path), .word(let path): return argument.expr ?? pythonStringRepr(path)
+        case .bytes(let path): return pythonBytesRepr(path)
+        default: throw badArgument("PATH", argument, expected: "a path")
+        }
+    }
+
+    /// `HOST PORT` or one tuple, as a Python tuple. With `anyAddress`, `*`
+    /// (and None) mean `''`, as in sockshell's addresses.
+    mutating func hostAndPort(anyAddress: Bool) throws -> String {
+        let first = try next()
+        var host = first
+        var rest: [Arg] = []
+        if case .tuple = first.kind {
+            guard (2...4).contains(first.items.count) else {
+                throw badArgument("ADDR", first, expected: "a tuple (HOST, PORT)")
+            }
+            host = first.items[0]
+            rest = Array(first.items.dropFirst())
+        } else {
+            rest = [try next()]
+        }
+        let hostCode: String
+        switch host.kind {
+        case .string(let text), .word(let text):
+            hostCode = host.expr ?? pythonStringRepr(anyAddress && text == "*" ? "" : text)
+        case .none: hostCode = "''"
+        default: throw badArgument("HOST", host, expected: "a host name or address")
+        }
+        let numbers = try rest.enumerated().map { offset, argument in
+            try integer(argument, label: ["PORT", "FLOWINFO", "SCOPEID"][offset], kind: .any).code
+        }
+        return "(" + ([hostCode] + numbers).joined(separator: ", ") + ")"
+    }
+}
+
+// MARK: - Literals
+
+/// The Python value an argument literally is, as sockshell's `echo` prints it
+/// (`Arguments.value(of:)`); nil when a `$NAME.field` in it is read at run time.
+private func staticValue(_ argument: Argument) -> Value? {
+    switch argument.kind {
+    case .word(let text), .string(let text): return .str(text)
+    case .bytes(let bytes): return .bytes(bytes)
+    case .integer(let number): return .int(number)
+    case .float(let number): return .float(number)
+    case .none: return Value.none
+    case .bool(let flag): return .bool(flag)
+    case .file: return .str(argument.text)
+    case .reference: return nil
+    case .tuple(let items):
+        let values = items.map(staticValue)
+        return values.contains { $0 == nil } ? nil : .tuple(values.compactMap { $0 })
+    case .list(let items):
+        let values = items.map(staticValue)
+        return values.contains { $0 == nil } ? nil : .list(values.compactMap { $0 })
+    }
+}
+
+/// An integer as Python source: hex, octal and binary as typed, anything
+/// else in decimal (`010` and `1_000` are typed forms Python reads otherwise
+/// or that read better plainly).
+private func integerLiteral(_ text: String, _ value: Int) -> String {
+    var digits = Substring(text.lowercased())
+    if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
+    if digits.hasPrefix("0x") || digits.hasPrefix("0o") || digits.hasPrefix("0b") { return text }
+    return String(value)
+}
+
+/// The Python names of the short words of each kind of constant.
+func pythonConstantShortNames(_ kind: ConstantKind) -> [String: String] {
+    switch kind {
+    case .family: return ["inet": "AF_INET", "inet6": "AF_INET6", "unix": "AF_UNIX", "unspec": "AF_UNSPEC"]
+    case .type: return ["stream": "SOCK_STREAM", "dgram": "SOCK_DGRAM", "raw": "SOCK_RAW", "seqpacket": "SOCK_SEQPACKET"]
+    case .level: return ["tcp": "IPPROTO_TCP", "udp": "IPPROTO_UDP", "ip": "IPPROTO_IP", "ipv6": "IPPROTO_IPV6",
+                         "socket": "SOL_SOCKET"]
+    case .shutdown: return ["rd": "SHUT_RD", "wr": "SHUT_WR", "rdwr": "SHUT_RDWR"]
+    case .option, .flags, .any: return [:]
+    }
+}
+
+/// `socket.NAME` for a constant word as sockshell reads it where `kind` goes.
+private func constantName(_ word: String, kind: ConstantKind) -> String? {
+    if let short = pythonConstantShortNames(kind)[word] { return "socket." + short }
+    let name = word.hasPrefix("socket.") ? String(word.dropFirst("socket.".count)) : word
+    return PythonConstants.byName[name] != nil ? "socket." + name : nil
 }

@@ -4,6 +4,17 @@ import SocketCore
 /// behind the terminal, scripts, `-c`, stdin, `source` and `--check`. Only the
 /// prompt, the history and the `FILE:LINE:` prefix differ between them, and
 /// those belong to the caller.
+/// Where a line came from, for the `FILE:LINE: ` before its errors; the
+/// text is made only when an error needs it.
+public struct Location {
+    public let file: String
+    public let line: Int
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+}
+
 public final class Runner {
     public let session: Session
     public let output: Output
@@ -29,20 +40,20 @@ public final class Runner {
     /// `stopOnError` (`-e`) is set, as each command is its own call.
     /// Throws `ExitRequest` for `quit`/`exit`.
     @discardableResult
-    public func run(line: String, location: String? = nil) throws -> Outcome {
+    public func run<Line: StringProtocol>(line: Line, location: Location? = nil) throws -> Outcome {
         let commands: [ParsedCommand]
         do {
             commands = try Lexer.parse(line)
         } catch {
-            if echo { output.value("sock> " + line.trimmingSpaces) }
-            recording?.command(line.trimmingSpaces)
+            if echo { output.value("sock> " + String(line).trimmingSpaces) }
+            recording?.command(String(line).trimmingSpaces)
             return report(error, location: location, command: nil)
         }
         return try run(commands, location: { _ in location })
     }
 
     /// Runs parsed commands in order; `location` names each for error lines.
-    private func run(_ commands: [ParsedCommand], location: (Int) -> String?) throws -> Outcome {
+    private func run(_ commands: [ParsedCommand], location: (Int) -> Location?) throws -> Outcome {
         var result = Outcome.succeeded
         for (index, parsed) in commands.enumerated() {
             if echo { output.value("sock> " + parsed.source) }
@@ -65,13 +76,13 @@ public final class Runner {
             do {
                 commands += try Lexer.parse(String(line))
             } catch {
-                return report(error, location: "<command>:\(commands.count + 1)", command: nil)
+                return report(error, location: Location(file: "<command>", line: commands.count + 1), command: nil)
             }
         }
-        return try run(commands, location: { "<command>:\($0 + 1)" })
+        return try run(commands, location: { Location(file: "<command>", line: $0 + 1) })
     }
 
-    private func run(_ parsed: ParsedCommand, location: String?) throws -> Outcome {
+    private func run(_ parsed: ParsedCommand, location: Location?) throws -> Outcome {
         guard let command = CommandTable.lookup(parsed.name) else {
             var message = "name '\(parsed.name)' is not defined"
             if let suggestion = CommandTable.nearest(to: parsed.name) {
@@ -79,7 +90,6 @@ public final class Runner {
             }
             return report(ShellError("NameError", message), location: location, command: parsed)
         }
-        session.commandLog.append(parsed)
         if session.showPython, let statements = PythonExport.statements(for: parsed) {
             for statement in statements { emitValue("# " + statement) }
         }
@@ -88,16 +98,25 @@ public final class Runner {
                         redirect: parsed.redirect)
         do {
             let value = try command.run(&call)
+            session.commandLog.append(parsed.source)
             try deliver(value, of: call)
             return .succeeded
         } catch let exit as ExitRequest {
             throw exit
         } catch let partial as PartialResult {
+            logUnlessInterrupted(parsed, partial.error)
             try? deliver(partial.value, of: call)
             return report(partial.error, location: location, command: parsed)
         } catch {
+            logUnlessInterrupted(parsed, error)
             return report(error, location: location, command: parsed)
         }
+    }
+
+    /// A failed command is logged for `export python` (its error is part of
+    /// the session), but not one Ctrl-C ended: exported, it would block for ever.
+    private func logUnlessInterrupted(_ parsed: ParsedCommand, _ error: Error) {
+        if !(error is Interrupted) { session.commandLog.append(parsed.source) }
     }
 
     /// Prints a value, or writes it to the command's `> FILE`.
@@ -114,14 +133,14 @@ public final class Runner {
         try writeFile(redirect, bytes)
     }
 
-    private func report(_ error: Error, location: String?, command: ParsedCommand?) -> Outcome {
+    private func report(_ error: Error, location: Location?, command: ParsedCommand?) -> Outcome {
         anyFailed = true
         // The sourced file's own lines already reported what failed in it.
         if error is SourceFailed { return .failed }
         let shellError = ShellError(error)
         let failure = Failure(command: command, error: shellError)
         session.lastFailure = failure
-        output.error((location.map { "\($0): " } ?? "") + shellError.line)
+        output.error((location.map { "\($0.file):\($0.line): " } ?? "") + shellError.line)
         recording?.output(shellError.line)
         if session.explain { emitValue(explain(failure)) }
         if error is Interrupted {
@@ -152,18 +171,33 @@ public final class Runner {
 
     /// Runs every line of a file with `FILE:LINE:` on its errors. Stops at the
     /// first failure when `stopOnError`, and always on Ctrl-C.
+    /// A Markdown file (`.md`) is a transcript: its `sock> ` commands run, its
+    /// prose and expected output do not, so `sockshell --echo lesson.md`
+    /// replays a lesson.
     public func run(file path: String) throws -> Outcome {
-        let bytes = try readFile(path)
-        return try run(text: String(decoding: bytes, as: UTF8.self), name: path)
+        let text = String(decoding: try readFile(path), as: UTF8.self)
+        guard path.hasSuffix(".md") else { return try run(text: text, name: path) }
+        var result = Outcome.succeeded
+        for example in Transcript.examples(in: text) {
+            let outcome = try run(line: example.command, location: Location(file: path, line: example.line))
+            if outcome == .interrupted { return .interrupted }
+            if outcome == .failed {
+                result = .failed
+                if stopOnError { return .failed }
+            }
+        }
+        return result
     }
 
     /// Runs the lines of `text`, naming them `name:LINE` in errors.
     public func run(text: String, name: String) throws -> Outcome {
         var result = Outcome.succeeded
         var number = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on the newline byte: splitting a String on Characters would
+        // run grapheme breaking over the whole script.
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
-            let outcome = try run(line: String(line), location: "\(name):\(number)")
+            let outcome = try run(line: Substring(line), location: Location(file: name, line: number))
             if outcome == .interrupted { return .interrupted }
             if outcome == .failed {
                 result = .failed

@@ -9,6 +9,9 @@ public final class SocketEntry {
     public internal(set) var bytesReceived = 0
     /// The index `accept` tries next for default names `NAME_1`, `NAME_2`, ...
     var nextAcceptIndex = 1
+    /// Whether the socket ever had a connection (connected or accepted), so a
+    /// TCP socket in CLOSE can be told apart from a fresh one.
+    var hadConnection = false
     /// Options set with `setsockopt`, as `NAME=VALUE`, for the `sockets` table.
     var optionsSet: [(name: String, value: String)] = []
 
@@ -59,8 +62,9 @@ public final class Session {
 
     /// The last command that failed, for `why`.
     public internal(set) var lastFailure: Failure?
-    /// Every command run so far, for `export python`.
-    public internal(set) var commandLog: [ParsedCommand] = []
+    /// The text of every command run so far, for `export python`: kept as
+    /// text (parsed again on export) so a long replay costs little memory.
+    public internal(set) var commandLog: [String] = []
 
     public init() {}
 

@@ -58,27 +58,32 @@ private func pythonQuote(containsSingle: Bool, containsDouble: Bool) -> Characte
 /// `repr(bytes)`: printable ASCII as itself, `\t \n \r \\` and the quote
 /// escaped, every other byte as `\xhh`. No byte reaches the terminal raw.
 public func pythonBytesRepr(_ bytes: [UInt8]) -> String {
-    let quote = pythonQuote(containsSingle: bytes.contains(0x27), containsDouble: bytes.contains(0x22))
-    var text = "b"
-    text.reserveCapacity(bytes.count * 2 + 3)
-    text.append(quote)
+    let quote: UInt8 = pythonQuote(containsSingle: bytes.contains(0x27), containsDouble: bytes.contains(0x22)) == "'" ? 0x27 : 0x22
+    let backslash: UInt8 = 0x5C
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = [UInt8(ascii: "b"), quote]
+    text.reserveCapacity(bytes.count + 3)
     for byte in bytes {
         switch byte {
-        case 0x5C: text += "\\\\"
-        case 0x09: text += "\\t"
-        case 0x0A: text += "\\n"
-        case 0x0D: text += "\\r"
-        case 0x27 where quote == "'": text += "\\'"
-        case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-        default: text += "\\x" + hexByte(byte)
+        case backslash: text += [backslash, backslash]
+        case 0x09: text += [backslash, UInt8(ascii: "t")]
+        case 0x0A: text += [backslash, UInt8(ascii: "n")]
+        case 0x0D: text += [backslash, UInt8(ascii: "r")]
+        case 0x27 where quote == 0x27: text += [backslash, 0x27]
+        case 0x20..<0x7F: text.append(byte)
+        default: text += [backslash, UInt8(ascii: "x"), digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
         }
     }
     text.append(quote)
-    return text
+    return String(decoding: text, as: UTF8.self)
 }
 
 /// `repr(str)`: like bytes, but printable non-ASCII characters stay as they are.
 public func pythonStringRepr(_ string: String) -> String {
+    // Addresses and names are plain ASCII: nothing to escape.
+    if string.utf8.allSatisfy({ (0x20..<0x7F).contains($0) && $0 != 0x27 && $0 != 0x5C }) {
+        return "'" + string + "'"
+    }
     let quote = pythonQuote(containsSingle: string.contains("'"), containsDouble: string.contains("\""))
     var text = String(quote)
     for scalar in string.unicodeScalars {

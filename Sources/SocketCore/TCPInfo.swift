@@ -5,11 +5,28 @@ import Glibc
 /// linux/tcp.h (fields are only ever appended, so a shorter answer from an
 /// older kernel leaves the later ones nil).
 public struct TCPInfo {
+    private let bytes: [UInt8]
+
     /// The fields in the kernel's order, by the names `ss -i` and linux/tcp.h
     /// use (without the `tcpi_` prefix).
-    public let fields: [(name: String, value: UInt64)]
+    public var fields: [(name: String, value: UInt64)] {
+        TCPInfo.layout.compactMap { field in value(at: field.offset, size: field.size).map { (field.name, $0) } }
+    }
 
-    public var state: Int { Int(fields.first { $0.name == "state" }?.value ?? 0) }
+    /// One field by name, nil when the kernel's answer is too short for it.
+    public func field(_ name: String) -> UInt64? {
+        guard let field = TCPInfo.layout.first(where: { $0.name == name }) else { return nil }
+        return value(at: field.offset, size: field.size)
+    }
+
+    public var state: Int { Int(bytes.first ?? 0) }
+
+    private func value(at offset: Int, size: Int) -> UInt64? {
+        guard offset + size <= bytes.count else { return nil }
+        var value: UInt64 = 0
+        for index in (0..<size).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+        return value
+    }
 
     /// The name of a TCP state (`ESTABLISHED`, `TIME_WAIT`, ...), as netstat shows it.
     public static func stateName(_ state: Int) -> String {
@@ -34,13 +51,7 @@ public struct TCPInfo {
     ]
 
     init(bytes: [UInt8]) {
-        var fields: [(String, UInt64)] = []
-        for field in TCPInfo.layout where field.offset + field.size <= bytes.count {
-            var value: UInt64 = 0
-            for index in (0..<field.size).reversed() { value = value << 8 | UInt64(bytes[field.offset + index]) }
-            fields.append((field.name, value))
-        }
-        self.fields = fields
+        self.bytes = bytes
     }
 }
 

@@ -9,6 +9,8 @@ import Glibc
 /// is ready. Throws `Interrupted` on Ctrl-C and `TimeoutExpired` when the
 /// deadline passes with nothing ready.
 public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: Double?) throws -> [Int16] {
+    // Whoever reads sockshell's output must see it before sockshell waits.
+    WaitHooks.beforeBlocking?()
     var pollFDs = requests.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
     let interruptFD = Interruption.fileDescriptor
     if interruptFD >= 0 { pollFDs.append(pollfd(fd: interruptFD, events: Int16(POLLIN), revents: 0)) }
@@ -38,6 +40,11 @@ public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: D
         if let deadline, monotonicSeconds() >= deadline { throw TimeoutExpired() }
         if deadline != nil && milliseconds == 0 { throw TimeoutExpired() }
     }
+}
+
+/// What to do before a call may block; the terminal flushes its output here.
+public enum WaitHooks {
+    nonisolated(unsafe) public static var beforeBlocking: (() -> Void)?
 }
 
 /// Waits until one descriptor is readable (`POLLIN`) or writable (`POLLOUT`).

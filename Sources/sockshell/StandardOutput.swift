@@ -1,12 +1,17 @@
 import Glibc
 import ShellCore
+import SocketCore
 
 /// Values to stdout, errors to stderr (red on a colour terminal).
 ///
-/// stdout is written as each value is complete, and always before an error
-/// line, so that `2>&1` shows values and errors in the order they happened.
+/// To a terminal each value is written as it is complete. To a pipe or file,
+/// values are gathered (a replayed script prints thousands) and written
+/// before every error line, before every wait on a socket or on input, and
+/// at the end, so `2>&1` still shows values and errors in the order they
+/// happened and a reader never waits for output sockshell already has.
 final class StandardOutput: Output {
     let colorErrors: Bool
+    private let lineBuffered = Files.isTerminal(1)
     private var pending: [UInt8] = []
 
     init(colorErrors: Bool) {
@@ -17,7 +22,12 @@ final class StandardOutput: Output {
     func value(_ text: String) {
         pending.append(contentsOf: text.utf8)
         pending.append(0x0A)
+        if lineBuffered || pending.count >= 1 << 16 { flush() }
+    }
+
+    func trace(_ text: String) {
         flush()
+        writeAll(2, Array((text + "\n").utf8))
     }
 
     func error(_ text: String) {

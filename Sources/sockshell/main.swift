@@ -41,6 +41,7 @@ func run(_ options: Options) -> Int32 {
     let output = StandardOutput(colorErrors: colorAllowed(on: 2, options: options))
     let session = Session()
     let runner = Runner(session: session, output: output)
+    WaitHooks.beforeBlocking = { output.flush() }
     runner.echo = options.echo
     runner.stopOnError = options.exitOnError
     defer {
@@ -100,6 +101,7 @@ func runStandardInput(_ runner: Runner) throws -> Runner.Outcome {
     var capacity = 0
     defer { free(line) }
     while true {
+        (runner.output as? StandardOutput)?.flush()
         let length = getline(&line, &capacity, stdin)
         if length < 0 {
             if Interruption.isPending { return .interrupted }
@@ -108,7 +110,7 @@ func runStandardInput(_ runner: Runner) throws -> Runner.Outcome {
         number += 1
         var text = String(cString: line!)
         if text.hasSuffix("\n") { text.removeLast() }
-        let outcome = try runner.run(line: text, location: "<stdin>:\(number)")
+        let outcome = try runner.run(line: text, location: Location(file: "<stdin>", line: number))
         if outcome == .interrupted || Interruption.isPending { return .interrupted }
         if outcome == .failed {
             result = .failed

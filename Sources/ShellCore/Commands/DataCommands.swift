@@ -192,7 +192,8 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
 /// or Ctrl-C, what arrived is still printed (or written), then the error.
 private func receiveAll(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
-    let size = call.arguments.isEmpty ? 64 * 1024 : try call.arguments.integer("BUFSIZE")
+    // Streaming to a file, bigger pieces mean fewer calls at the same bounded memory.
+    let size = call.arguments.isEmpty ? (call.redirect == nil ? 64 * 1024 : 1 << 20) : try call.arguments.integer("BUFSIZE")
     try call.arguments.finish()
     guard size > 0 else { throw ShellError.value("BUFSIZE must be positive") }
 

@@ -83,16 +83,18 @@ extension CommandTable {
     ]
 }
 
+/// `socket s tcp` and friends: family and type in one word.
+private let socketShorthands: [String: (Int32, Int32)] = [
+    "tcp": (AF_INET, Int32(SOCK_STREAM.rawValue)), "udp": (AF_INET, Int32(SOCK_DGRAM.rawValue)),
+    "tcp6": (AF_INET6, Int32(SOCK_STREAM.rawValue)), "udp6": (AF_INET6, Int32(SOCK_DGRAM.rawValue)),
+]
+
 private func socketCommand(_ call: inout Call) throws -> Value? {
     let name = try call.arguments.name()
     var family = AF_INET
     var type = Int32(SOCK_STREAM.rawValue)
     var proto: Int32 = 0
-    let shorthands: [String: (Int32, Int32)] = [
-        "tcp": (AF_INET, Int32(SOCK_STREAM.rawValue)), "udp": (AF_INET, Int32(SOCK_DGRAM.rawValue)),
-        "tcp6": (AF_INET6, Int32(SOCK_STREAM.rawValue)), "udp6": (AF_INET6, Int32(SOCK_DGRAM.rawValue)),
-    ]
-    if case .word(let word)? = call.arguments.peek?.kind, let pair = shorthands[word] {
+    if case .word(let word)? = call.arguments.peek?.kind, let pair = socketShorthands[word] {
         _ = try call.arguments.next()
         (family, type) = pair
     } else if !call.arguments.isEmpty {
@@ -140,7 +142,7 @@ private func createConnection(_ call: inout Call) throws -> Value? {
         do {
             let socket = try Socket(family: answer.family, type: answer.type, proto: answer.proto, timeout: timeout)
             try socket.connect(address)
-            call.session.add(socket, as: name)
+            call.session.add(socket, as: name).hadConnection = true
             return nil
         } catch let interrupted as Interrupted {
             throw interrupted
@@ -205,6 +207,7 @@ private func accept(_ call: inout Call) throws -> Value? {
     if let newName { try call.session.checkFree(newName) }
     let (socket, peer) = try listener.socket.accept(timeout: call.session.defaultTimeout)
     let entry = call.session.add(socket, as: newName ?? call.session.acceptedName(for: listener))
+    entry.hadConnection = true
     return .tuple([.verbatim(socketRepr(entry)), addressValue(peer)])
 }
 
@@ -213,6 +216,7 @@ private func connect(_ call: inout Call) throws -> Value? {
     let address = try call.arguments.address(family: entry.socket.family, caller: "connect")
     try call.arguments.finish()
     try entry.socket.connect(address)
+    entry.hadConnection = true
     return nil
 }
 
@@ -222,6 +226,7 @@ private func connectEx(_ call: inout Call) throws -> Value? {
     try call.arguments.finish()
     do {
         try entry.socket.connect(address)
+        entry.hadConnection = true
         return .int(0)
     } catch let error as Errno {
         return .int(Int(error.rawValue))
@@ -316,14 +321,17 @@ private func socketsTable(_ call: inout Call) throws -> Value? {
     try call.arguments.finish()
     guard !call.session.entries.isEmpty else { return .verbatim("(no open sockets)") }
     var rows = [["name", "fd", "family", "type", "state", "recv-q", "send-q", "local", "remote", "timeout", "sent", "received", "options"]]
+    rows.reserveCapacity(call.session.entries.count + 1)
     for entry in call.session.entries {
         let socket = entry.socket
-        let local = (try? socket.localAddress()).map { addressValue($0).str } ?? "-"
-        let remote = (try? socket.peerAddress()).map { addressValue($0).str } ?? "-"
-        let queues = socketQueues(socket)
+        let localAddress = (try? socket.localAddress()) ?? nil
+        let peerAddress = (try? socket.peerAddress()) ?? nil
+        let local = localAddress.map { addressValue($0).str } ?? "-"
+        let remote = peerAddress.map { addressValue($0).str } ?? "-"
+        let view = KernelView(socket, local: localAddress, peer: peerAddress, hadConnection: entry.hadConnection)
         let options = entry.optionsSet.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
         rows.append([entry.name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type),
-                     socketState(socket), queues.receive, queues.send, local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
+                     view.state, view.receiveQueue, view.sendQueue, local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
                      socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived),
                      options.isEmpty ? "-" : options])
     }

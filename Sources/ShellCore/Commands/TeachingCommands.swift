@@ -40,8 +40,9 @@ extension CommandTable {
                     guard language == "python" else {
                         throw ShellError.value("export knows python only, not \(pythonStringRepr(language))")
                     }
-                    let commands = call.session.commandLog.dropLast().filter { $0.name != "export" }
-                    try writeFile(Redirect(path: path, append: false), Array(PythonExport.script(for: Array(commands)).utf8))
+                    // The log holds each command's text; it parsed once, so it parses again.
+                    let commands = call.session.commandLog.flatMap { (try? Lexer.parse($0)) ?? [] }.filter { $0.name != "export" }
+                    try writeFile(Redirect(path: path, append: false), Array(PythonExport.script(for: commands).utf8))
                     return nil
                 }),
     ]
