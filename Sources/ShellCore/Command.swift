@@ -5,7 +5,7 @@ public enum CommandGroup: String, CaseIterable {
 
 /// One row of the command table: everything `help`, completion and dispatch
 /// know about a command.
-public struct Command {
+public final class Command {
     public let name: String
     public let group: CommandGroup
     /// The argument synopsis, as `TypeError: usage: ...` shows it.
@@ -20,6 +20,20 @@ public struct Command {
     /// `data`, `setting`, `command`, or `-` for anything else.
     public let argumentKinds: [String]
     let run: (inout Call) throws -> Value?
+
+    // A class, not a struct: every call passes its command around, and a
+    // reference is one retain where a struct of strings is a dozen.
+    init(name: String, group: CommandGroup, usage: String, summary: String, python: String, cCall: String,
+         argumentKinds: [String], run: @escaping (inout Call) throws -> Value?) {
+        self.name = name
+        self.group = group
+        self.usage = usage
+        self.summary = summary
+        self.python = python
+        self.cCall = cCall
+        self.argumentKinds = argumentKinds
+        self.run = run
+    }
 
     public var usageLine: String { usage.isEmpty ? name : "\(name) \(usage)" }
 }

@@ -45,19 +45,28 @@ public struct ParsedCommand: Equatable {
 /// meaning to is ASCII, and a replayed script is mostly lexing, so words are
 /// sliced out whole rather than built a character at a time.
 public struct Lexer {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private let isASCII: Bool
     private var position = 0
 
-    private init<Line: StringProtocol>(_ line: Line) {
-        bytes = Array(line.utf8)
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
         isASCII = bytes.allSatisfy { $0 < 0x80 }
     }
 
     /// Splits a line into its commands. Comments and blank commands vanish.
     public static func parse<Line: StringProtocol>(_ line: Line) throws -> [ParsedCommand] {
-        var lexer = Lexer(line)
-        return try lexer.commands()
+        // Lex the line's own storage where it has one, without a copy.
+        if let commands = try line.utf8.withContiguousStorageIfAvailable({ buffer -> [ParsedCommand] in
+            var lexer = Lexer(buffer)
+            return try lexer.commands()
+        }) {
+            return commands
+        }
+        return try Array(line.utf8).withUnsafeBufferPointer { buffer in
+            var lexer = Lexer(buffer)
+            return try lexer.commands()
+        }
     }
 
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }

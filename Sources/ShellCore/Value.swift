@@ -26,13 +26,46 @@ public indirect enum Value: Equatable {
         case .float(let number): return pythonFloatRepr(number)
         case .str(let text): return pythonStringRepr(text)
         case .bytes(let bytes): return pythonBytesRepr(bytes)
-        case .tuple(let items):
-            if items.count == 1 { return "(\(items[0].repr),)" }
-            return "(" + items.map(\.repr).joined(separator: ", ") + ")"
-        case .list(let items): return "[" + items.map(\.repr).joined(separator: ", ") + "]"
-        case .dict(let pairs): return "{" + pairs.map { "\($0.key.repr): \($0.value.repr)" }.joined(separator: ", ") + "}"
-        case .enumMember(let type, let name, let value): return "<\(type).\(name): \(value)>"
         case .verbatim(let text): return text
+        case .tuple, .list, .dict, .enumMember:
+            var text = ""
+            text.reserveCapacity(32)
+            appendRepr(to: &text)
+            return text
+        }
+    }
+
+    /// Containers write their items into one string: an address is printed
+    /// after every getsockname, so this is on a replayed script's hot path.
+    private func appendRepr(to text: inout String) {
+        switch self {
+        case .tuple(let items):
+            text += "("
+            for (index, item) in items.enumerated() {
+                if index > 0 { text += ", " }
+                item.appendRepr(to: &text)
+            }
+            text += items.count == 1 ? ",)" : ")"
+        case .list(let items):
+            text += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { text += ", " }
+                item.appendRepr(to: &text)
+            }
+            text += "]"
+        case .dict(let pairs):
+            text += "{"
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { text += ", " }
+                pair.key.appendRepr(to: &text)
+                text += ": "
+                pair.value.appendRepr(to: &text)
+            }
+            text += "}"
+        case .enumMember(let type, let name, let value):
+            text += "<\(type).\(name): \(value)>"
+        default:
+            text += repr
         }
     }
 

@@ -120,7 +120,9 @@ public struct UnixPathTooLong: Error, Equatable, Sendable {
 
 /// `inet_ntop` for an address the kernel gave, which is always valid.
 func numericHost(_ family: Int32, _ address: UnsafeRawPointer) -> String {
-    var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-    guard inet_ntop(family, address, &buffer, socklen_t(buffer.count)) != nil else { return "" }
-    return String(cString: buffer)
+    // On the stack: every getsockname formats one of these.
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+        guard let base = buffer.baseAddress, inet_ntop(family, address, base, socklen_t(buffer.count)) != nil else { return "" }
+        return String(cString: base)
+    }
 }
