@@ -14,6 +14,8 @@ let package = Package(
         .target(name: "SocketCore"),
         .target(name: "ShellCore", dependencies: ["SocketCore"]),
         .executableTarget(name: "sockshell", dependencies: ["ShellCore", "CReadline"]),
+        // libFuzzer harness (Tests/Fuzz/README.md); built plainly it replays the inputs it is given.
+        .executableTarget(name: "LexerFuzzer", dependencies: ["ShellCore", "SocketCore"], path: "Tests/Fuzz/LexerFuzzer"),
         .testTarget(name: "SocketCoreTests", dependencies: ["SocketCore"]),
         .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "SocketCore"]),
     ],

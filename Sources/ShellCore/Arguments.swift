@@ -179,32 +179,34 @@ struct Arguments {
         }
     }
 
+    /// A duration such as `sleep`'s.
     mutating func number(_ label: String) throws -> Double {
-        let argument = try next()
-        switch argument.kind {
-        case .integer(let number): return Double(number)
-        case .float(let number): return number
-        default: throw badArgument(label, argument, expected: "a number")
-        }
+        try seconds(try next(), label: label)
     }
 
     /// Seconds or `None`, as `settimeout` takes them.
     mutating func timeout(_ label: String = "SECONDS") throws -> Double? {
         let argument = try next()
+        if case .none = argument.kind { return nil }
+        return try checkedTimeout(seconds(argument, label: label, allowNone: true))
+    }
+
+    /// A duration in seconds, converted as CPython converts one (to
+    /// nanoseconds in an int64 first), with its overflow errors.
+    func seconds(_ argument: Argument, label: String, allowNone: Bool = false) throws -> Double {
         switch argument.kind {
-        case .none: return nil
         case .integer(let number):
-            // CPython converts to nanoseconds in an int64 first, and says so.
             guard abs(number) <= Int.max / 1_000_000_000 else {
                 throw ShellError.overflow("timestamp too large to convert to C _PyTime_t")
             }
-            return try checkedTimeout(Double(number))
+            return Double(number)
         case .float(let number):
             guard number.isNaN || abs(number * 1e9) < 9.223372036854775807e18 else {
                 throw ShellError.overflow("timestamp out of range for platform time_t")
             }
-            return try checkedTimeout(number)
-        default: throw badArgument(label, argument, expected: "a number or None")
+            return number
+        default:
+            throw badArgument(label, argument, expected: allowNone ? "a number or None" : "a number")
         }
     }
 

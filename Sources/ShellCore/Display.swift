@@ -3,6 +3,12 @@
 /// Only bytes change with the mode; every mode escapes control bytes, so a
 /// peer cannot write escape sequences to the user's terminal.
 func displayText(_ value: Value, mode: DisplayMode) -> String {
+    if case .verbatim(let text) = value {
+        // Tables and socket reprs can hold a peer's Unix path: escape its
+        // control characters (Python would print them raw; a terminal must not).
+        if text.utf8.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x0A }) { return text }
+        return escapedText(Array(text.utf8), escapingBackslash: false)
+    }
     guard case .bytes(let bytes) = value else { return value.repr }
     switch mode {
     case .repr: return value.repr
@@ -13,7 +19,7 @@ func displayText(_ value: Value, mode: DisplayMode) -> String {
 
 /// `hexdump -C`: offset, sixteen bytes in two groups of eight, the printable
 /// ASCII between bars, and the total length last.
-func hexDump(_ bytes: [UInt8]) -> String {
+public func hexDump(_ bytes: [UInt8]) -> String {
     var lines: [String] = []
     var offset = 0
     var previousRow: ArraySlice<UInt8>?
@@ -50,7 +56,7 @@ func hexDump(_ bytes: [UInt8]) -> String {
 
 /// The bytes decoded as UTF-8, newlines and tabs kept, every other control
 /// character, invalid byte and bidirectional override escaped as in a repr.
-func escapedText(_ bytes: [UInt8], escapingBackslash: Bool = true) -> String {
+public func escapedText(_ bytes: [UInt8], escapingBackslash: Bool = true) -> String {
     var text = ""
     var index = 0
     while index < bytes.count {

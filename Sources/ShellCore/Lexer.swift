@@ -194,6 +194,11 @@ public struct Lexer {
             return Argument(kind: .bytes(value), column: column(at: start), text: text(from: start))
         default:
             while let next = current, !Lexer.wordStops[Int(next)] { position += 1 }
+            // A stop character where an argument should start ('>' inside
+            // brackets, say) would otherwise be an empty word, for ever.
+            guard position > start else {
+                throw ShellError.syntax("invalid syntax: unexpected '\(Character(Unicode.Scalar(byte)))'", column: column)
+            }
             let word = text(from: start)
             return Argument(kind: try classify(word, column: column(at: start)), column: column(at: start), text: word)
         }

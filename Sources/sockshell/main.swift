@@ -104,11 +104,15 @@ func runStandardInput(_ runner: Runner) throws -> Runner.Outcome {
         (runner.output as? StandardOutput)?.flush()
         let length = getline(&line, &capacity, stdin)
         if length < 0 {
-            if Interruption.isPending { return .interrupted }
+            if Interruption.isPending {
+                writeToStandardError("KeyboardInterrupt\n")
+                return .interrupted
+            }
             break
         }
         number += 1
-        var text = String(cString: line!)
+        // By its length, not up to a NUL: a NUL byte is part of the line.
+        var text = String(decoding: UnsafeRawBufferPointer(start: line, count: length), as: UTF8.self)
         if text.hasSuffix("\n") { text.removeLast() }
         let outcome = try runner.run(line: text, location: Location(file: "<stdin>", line: number))
         if outcome == .interrupted || Interruption.isPending { return .interrupted }

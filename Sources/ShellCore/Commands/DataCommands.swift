@@ -56,6 +56,20 @@ extension CommandTable {
     ]
 }
 
+/// One recv never returns more than the socket's receive buffer holds (at
+/// most 2 x net.core.rmem_max; a few MiB), so a huge BUFSIZE is honoured by
+/// allocating this much, not by failing to allocate gigabytes.
+let largestReceive = 64 << 20
+
+/// CPython allocates the whole BUFSIZE first, so an absurd one fails at once:
+/// `OverflowError` past what a bytes object can hold, `MemoryError` past what
+/// any machine has (1 TiB here; Python's limit is the machine's memory).
+func checkBufferSize(_ size: Int, caller: String) throws {
+    if size < 0 { throw ShellError.value("negative buffersize in \(caller)") }
+    if size > Int.max - 64 { throw ShellError.overflow("byte string is too large") }
+    if size > 1 << 40 { throw ShellError("MemoryError", "") }
+}
+
 private func send(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
     let bytes = try call.arguments.data().load()
@@ -137,11 +151,11 @@ private func receive(_ call: inout Call) throws -> Value? {
     let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE")
     let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
-    guard size >= 0 else { throw ShellError.value("negative buffersize in recv") }
+    try checkBufferSize(size, caller: "recv")
     if entry.pending.count > 0 {
         return .bytes(entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0))
     }
-    let bytes = try entry.socket.receive(upTo: size, flags: flags)
+    let bytes = try entry.socket.receive(upTo: min(size, largestReceive), flags: flags)
     if flags & Int32(MSG_PEEK) == 0 { entry.bytesReceived += bytes.count }
     return .bytes(bytes)
 }
@@ -151,13 +165,13 @@ private func receiveFrom(_ call: inout Call) throws -> Value? {
     let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE")
     let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
-    guard size >= 0 else { throw ShellError.value("negative buffersize in recvfrom") }
+    try checkBufferSize(size, caller: "recvfrom")
     if entry.pending.count > 0 {
         let bytes = entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0)
         // Only stream sockets buffer, and recvfrom on a stream has no address.
         return .tuple([.bytes(bytes), Value.none])
     }
-    let (bytes, peer) = try entry.socket.receiveFrom(upTo: size, flags: flags)
+    let (bytes, peer) = try entry.socket.receiveFrom(upTo: min(size, largestReceive), flags: flags)
     if flags & Int32(MSG_PEEK) == 0 { entry.bytesReceived += bytes.count }
     return .tuple([.bytes(bytes), peer.map(addressValue) ?? Value.none])
 }
@@ -177,8 +191,12 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
             throw ShellError.value("no \(pythonBytesRepr(delimiter)) within maxline (\(session.maxLine) bytes); "
                                    + "what was read stays buffered (set maxline to raise the limit)")
         }
+        // Read no further than maxline (plus a delimiter that may straddle it);
+        // `room` is positive here, and the sum cannot overflow past chunk.count.
+        let room = session.maxLine - entry.pending.count
+        let want = room >= chunk.count ? chunk.count : min(chunk.count, room + delimiter.count)
         let count = try chunk.withUnsafeMutableBytes {
-            try entry.socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<min($0.count, session.maxLine - entry.pending.count + delimiter.count)]),
+            try entry.socket.receive(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]),
                                      deadline: entry.socket.timeout.map { monotonicSeconds() + $0 })
         }
         if count == 0 { return entry.pending.takeAll() }
@@ -196,6 +214,7 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
     let size = call.arguments.isEmpty ? (call.redirect == nil ? 64 * 1024 : 1 << 20) : try call.arguments.integer("BUFSIZE")
     try call.arguments.finish()
     guard size > 0 else { throw ShellError.value("BUFSIZE must be positive") }
+    try checkBufferSize(size, caller: "recv")
 
     var sink: Int32 = -1
     if let redirect = call.redirect {
@@ -211,7 +230,7 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
         try collected.withUnsafeBytes { try Files.writeAll(sink, $0) }
         collected.removeAll()
     }
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(size, largestReceive), alignment: 16)
     defer { buffer.deallocate() }
     do {
         while true {

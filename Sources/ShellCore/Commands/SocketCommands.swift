@@ -282,11 +282,10 @@ private func select(_ call: inout Call) throws -> Value? {
     }
     if !call.arguments.isEmpty {
         let argument = try call.arguments.next()
-        switch argument.kind {
-        case .none: timeout = nil
-        case .integer(let number): timeout = Double(number)
-        case .float(let number): timeout = number
-        default: throw call.arguments.badArgument("TIMEOUT", argument, expected: "a number or None")
+        if case .none = argument.kind {
+            timeout = nil
+        } else {
+            timeout = try call.arguments.seconds(argument, label: "TIMEOUT", allowNone: true)
         }
         if let seconds = timeout, seconds < 0 { throw ShellError.value("timeout must be non-negative") }
     }
