@@ -67,5 +67,9 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(syntaxError("'quoted' x"), "SyntaxError: expected a command name, not 'quoted' (column 1)")
         XCTAssertEqual(syntaxError("recv c >"), "SyntaxError: expected a file name after '>' (column 8)")
         XCTAssertEqual(syntaxError("recv c > out extra"), "SyntaxError: nothing may follow the redirection's file (column 14)")
+        // Found by the fuzzer: a stop character inside brackets once looped for ever.
+        XCTAssertEqual(syntaxError("echo (>"), "SyntaxError: invalid syntax: unexpected '>' (column 7)")
+        XCTAssertEqual(syntaxError("con c(>"), "SyntaxError: invalid syntax: unexpected '>' (column 7)")
+        XCTAssertEqual(syntaxError("echo [1, (2, [3 >> f"), "SyntaxError: invalid syntax: unexpected '>' (column 17)")
     }
 }
