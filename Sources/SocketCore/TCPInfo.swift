@@ -35,7 +35,8 @@ public struct TCPInfo {
         return names.indices.contains(state) && state > 0 ? names[state] : "UNKNOWN(\(state))"
     }
 
-    private static let layout: [(name: String, offset: Int, size: Int)] = [
+    /// Each field's name, byte offset and size in `struct tcp_info`.
+    public static let layout: [(name: String, offset: Int, size: Int)] = [
         ("state", 0, 1), ("ca_state", 1, 1), ("retransmits", 2, 1), ("probes", 3, 1), ("backoff", 4, 1),
         ("options", 5, 1), ("rto", 8, 4), ("ato", 12, 4), ("snd_mss", 16, 4), ("rcv_mss", 20, 4),
         ("unacked", 24, 4), ("sacked", 28, 4), ("lost", 32, 4), ("retrans", 36, 4),
