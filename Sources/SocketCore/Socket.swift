@@ -197,6 +197,68 @@ public final class Socket {
         }
     }
 
+    /// Moves everything the peer sends, until it closes, into the file `fileFD`
+    /// without copying it through sockshell: socket to pipe to file with
+    /// splice(2). Each wait has the socket's whole timeout, as recv would.
+    /// `received` counts the bytes moved, even when the call fails part way.
+    /// Returns false, having moved nothing, where the kernel cannot splice
+    /// this socket or file (the caller then loops on recv).
+    /// The corresponding C function is `splice`.
+    public func receiveAll(intoFile fileFD: Int32, received: inout Int) throws -> Bool {
+        let fd = try openDescriptor()
+        var pipeFDs: [Int32] = [-1, -1]
+        guard Sys.pipe(&pipeFDs) == 0 else { return false }
+        defer { _ = Sys.close(pipeFDs[0]); _ = Sys.close(pipeFDs[1]) }
+        let chunk = 1 << 20
+        _ = fcntl(pipeFDs[1], 1031 /* F_SETPIPE_SZ */, Int32(chunk))
+        let move: UInt32 = 1, nonBlocking: UInt32 = 2
+        var first = true
+        while true {
+            let count = Sys.splice(fd, pipeFDs[1], chunk, move | nonBlocking)
+            if count == 0 { return true }
+            if count < 0 {
+                let error = errno
+                if first && (error == EINVAL || error == ENOSYS) { return false }
+                if error == EINTR {
+                    if Interruption.isPending { throw Interrupted() }
+                    continue
+                }
+                guard error == EAGAIN, timeout != 0 else { throw Errno(rawValue: error) }
+                try waitUntilReady(fd, events: Int16(POLLIN), deadline: deadline(after: timeout))
+                continue
+            }
+            var left = count
+            while left > 0 {
+                let written = Sys.splice(pipeFDs[0], fileFD, left, move)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    // The bytes are in the pipe: copy them out by hand so none
+                    // is lost, and let the caller go on with recv.
+                    let error = Errno.current
+                    try copy(left, from: pipeFDs[0], to: fileFD, received: &received)
+                    if first && (error.rawValue == EINVAL || error.rawValue == ENOSYS) { return false }
+                    throw error
+                }
+                left -= written
+                received += written
+            }
+            first = false
+        }
+    }
+
+    /// Moves `count` bytes from a pipe to a file through memory.
+    private func copy(_ count: Int, from source: Int32, to target: Int32, received: inout Int) throws {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var left = count
+        while left > 0 {
+            let got = try valueOrErrno { buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, min(left, $0.count)) } }
+            if got == 0 { break }
+            try buffer.withUnsafeBytes { try Files.writeAll(target, UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
+            left -= got
+            received += got
+        }
+    }
+
     /// The corresponding C function is `recvfrom`.
     public func receiveFrom(upTo count: Int, flags: Int32 = 0) throws -> ([UInt8], SocketAddress?) {
         var storage = sockaddr_storage()

@@ -10,6 +10,11 @@ import Glibc
 private func c_accept4(_ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: UnsafeMutablePointer<socklen_t>?,
                        _ flags: Int32) -> Int32
 
+/// splice(2) is a GNU extension that Glibc's Swift module does not export.
+@_silgen_name("splice")
+private func c_splice(_ fdIn: Int32, _ offsetIn: UnsafeMutablePointer<Int64>?, _ fdOut: Int32,
+                      _ offsetOut: UnsafeMutablePointer<Int64>?, _ count: Int, _ flags: UInt32) -> Int
+
 enum Sys {
     /// Reports a finished call to the trace, keeping `errno` as the call left it.
     @inline(__always)
@@ -218,6 +223,14 @@ enum Sys {
 
     /// The corresponding C function is `pipe`.
     static func pipe(_ fds: inout [Int32]) -> Int32 { Glibc.pipe(&fds) }
+
+    /// The corresponding C function is `splice`.
+    static func splice(_ fdIn: Int32, _ fdOut: Int32, _ count: Int, _ flags: UInt32) -> Int {
+        let result = c_splice(fdIn, nil, fdOut, nil, count, flags)
+        trace("splice", result, [String(fdIn), "NULL", String(fdOut), "NULL", String(count),
+                                 flags & 2 != 0 ? "SPLICE_F_MOVE|SPLICE_F_NONBLOCK" : "SPLICE_F_MOVE"])
+        return result
+    }
 
     /// The corresponding C function is `ioctl`.
     static func ioctl(_ fd: Int32, _ request: UInt, _ value: UnsafeMutablePointer<Int32>) -> Int32 {

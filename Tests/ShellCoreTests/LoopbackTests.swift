@@ -74,6 +74,14 @@ final class LoopbackTests: XCTestCase {
         XCTAssertEqual(try Files.read(path), [0, 1] + Array(" binary".utf8) + [0xFF])
         XCTAssertEqual(shell("getsockname a >> \(path)"), [])
         XCTAssertEqual(try Files.read(path).suffix(3), Array("''\n".utf8))
+        // TCP goes through splice(2); `>>` (which splice cannot write) through recv.
+        shell("create_server srv 127.0.0.1 0; create_connection c 127.0.0.1 $srv.port; accept srv conn")
+        shell("sendall conn b'spliced\\x00'; close conn")
+        XCTAssertEqual(shell("recvall c > \(path)"), [])
+        XCTAssertEqual(try Files.read(path), Array("spliced\u{0}".utf8))
+        shell("create_connection d 127.0.0.1 $srv.port; accept srv conn2; sendall conn2 b'+appended'; close conn2")
+        XCTAssertEqual(shell("recvall d >> \(path)"), [])
+        XCTAssertEqual(try Files.read(path), Array("spliced\u{0}+appended".utf8))
     }
 
     func testUDPBetweenTwoNamedSockets() {

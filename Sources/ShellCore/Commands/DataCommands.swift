@@ -211,7 +211,8 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
 private func receiveAll(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
     // Streaming to a file, bigger pieces mean fewer calls at the same bounded memory.
-    let size = call.arguments.isEmpty ? (call.redirect == nil ? 64 * 1024 : 1 << 20) : try call.arguments.integer("BUFSIZE")
+    let sizeGiven = !call.arguments.isEmpty
+    let size = sizeGiven ? try call.arguments.integer("BUFSIZE") : (call.redirect == nil ? 64 * 1024 : 1 << 20)
     try call.arguments.finish()
     guard size > 0 else { throw ShellError.value("BUFSIZE must be positive") }
     try checkBufferSize(size, caller: "recv")
@@ -229,6 +230,18 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
     if sink >= 0 {
         try collected.withUnsafeBytes { try Files.writeAll(sink, $0) }
         collected.removeAll()
+    }
+    // To a file, the kernel moves the bytes itself (splice), unless this
+    // socket or file cannot be spliced; an explicit BUFSIZE asks for recv.
+    // splice(2) cannot write to a file opened for appending (`>>`).
+    if sink >= 0, !sizeGiven, call.redirect?.append == false {
+        var moved = 0
+        defer { entry.bytesReceived += moved }
+        do {
+            if try entry.socket.receiveAll(intoFile: sink, received: &moved) { return nil }
+        } catch {
+            throw PartialResult(value: nil, error: error)
+        }
     }
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(size, largestReceive), alignment: 16)
     defer { buffer.deallocate() }
