@@ -74,7 +74,10 @@ public enum Resolver {
         }
         var scratch = in6_addr()
         if family == AF_UNSPEC || family == AF_INET, inet_pton(AF_INET, name, &scratch) == 1 {
-            return (AF_INET, SocketCore.numericHost(AF_INET, &scratch), 0)
+            // A dotted quad without leading zeros is already its own numeric
+            // form: formatting it again is wasted work on every bind.
+            let canonical = !name.split(separator: ".").contains { $0.count > 1 && $0.first == "0" }
+            return (AF_INET, canonical ? name : SocketCore.numericHost(AF_INET, &scratch), 0)
         }
         if family == AF_UNSPEC || family == AF_INET6, !name.contains("%"), inet_pton(AF_INET6, name, &scratch) == 1 {
             return (AF_INET6, SocketCore.numericHost(AF_INET6, &scratch), 0)
