@@ -193,16 +193,21 @@ public final class Runner {
     public func run(text: String, name: String) throws -> Outcome {
         var result = Outcome.succeeded
         var number = 0
-        // Split on the newline byte: splitting a String on Characters would
-        // run grapheme breaking over the whole script.
-        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        // Walk the newline bytes: splitting a String on Characters would run
+        // grapheme breaking over the whole script.
+        let utf8 = text.utf8
+        var lineStart = utf8.startIndex
+        while true {
+            let lineEnd = utf8[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
             number += 1
-            let outcome = try run(line: Substring(line), location: Location(file: name, line: number))
+            let outcome = try run(line: Substring(utf8[lineStart..<lineEnd]), location: Location(file: name, line: number))
             if outcome == .interrupted { return .interrupted }
             if outcome == .failed {
                 result = .failed
                 if stopOnError { return .failed }
             }
+            if lineEnd == utf8.endIndex { break }
+            lineStart = utf8.index(after: lineEnd)
         }
         return result
     }

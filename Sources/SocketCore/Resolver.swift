@@ -76,7 +76,14 @@ public enum Resolver {
         if family == AF_UNSPEC || family == AF_INET, inet_pton(AF_INET, name, &scratch) == 1 {
             // A dotted quad without leading zeros is already its own numeric
             // form: formatting it again is wasted work on every bind.
-            let canonical = !name.split(separator: ".").contains { $0.count > 1 && $0.first == "0" }
+            var canonical = true
+            var previous = UInt8(ascii: ".")
+            var zeroStartsPart = false
+            for byte in name.utf8 {
+                if zeroStartsPart && byte != UInt8(ascii: ".") { canonical = false; break }
+                zeroStartsPart = previous == UInt8(ascii: ".") && byte == UInt8(ascii: "0")
+                previous = byte
+            }
             return (AF_INET, canonical ? name : SocketCore.numericHost(AF_INET, &scratch), 0)
         }
         if family == AF_UNSPEC || family == AF_INET6, !name.contains("%"), inet_pton(AF_INET6, name, &scratch) == 1 {
