@@ -8,14 +8,8 @@ struct ReadBuffer {
     private var head = 0
 
     var count: Int { storage.count - head }
-    var isEmpty: Bool { head == storage.count }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        compactIfWorthIt()
-        storage.append(contentsOf: bytes)
-    }
-
-    mutating func append(_ bytes: [UInt8]) {
         compactIfWorthIt()
         storage.append(contentsOf: bytes)
     }
