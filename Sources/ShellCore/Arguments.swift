@@ -97,20 +97,15 @@ struct Arguments {
         switch argument.kind {
         case .reference(let name, let field):
             let entry = try session.entry(named: name)
-            var result = argument
             if field == "fd" {
-                result.kind = .integer(Int(entry.socket.fileDescriptor))
-                return result
+                return argument.with(.integer(Int(entry.socket.fileDescriptor)))
             }
             guard let address = try entry.socket.localAddress(), let host = address.host, let port = address.port else {
                 throw ShellError.value("$\(name).\(field): socket '\(name)' has no host and port")
             }
-            result.kind = field == "port" ? .integer(Int(port)) : .string(host)
-            return result
+            return argument.with(field == "port" ? .integer(Int(port)) : .string(host))
         case .tuple(let items):
-            var result = argument
-            result.kind = .tuple(try items.map(resolved))
-            return result
+            return argument.with(.tuple(try items.map(resolved)))
         default:
             return argument
         }

@@ -1,6 +1,14 @@
 /// One argument as written, before the command that receives it gives it a meaning.
-public struct Argument: Equatable {
-    public indirect enum Kind: Equatable {
+///
+/// A class: an argument is made once and then only read, and passing a
+/// reference costs one retain where copying this enum of strings went
+/// through outlined copies that dominated a replayed script's lexing.
+public final class Argument: Equatable {
+    public static func == (left: Argument, right: Argument) -> Bool {
+        left.kind == right.kind && left.column == right.column && left.text == right.text
+    }
+
+    public enum Kind: Equatable {
         case word(String)
         case string(String)
         case bytes([UInt8])
@@ -16,11 +24,22 @@ public struct Argument: Equatable {
         case reference(name: String, field: String)
     }
 
-    public var kind: Kind
+    public let kind: Kind
     /// 1-based column of the argument's first character in its line.
-    public var column: Int
+    public let column: Int
     /// The argument exactly as typed, for messages.
-    public var text: String
+    public let text: String
+
+    public init(kind: Kind, column: Int, text: String) {
+        self.kind = kind
+        self.column = column
+        self.text = text
+    }
+
+    /// The same argument standing for another value (`$NAME.port` resolved).
+    func with(_ kind: Kind) -> Argument {
+        Argument(kind: kind, column: column, text: text)
+    }
 }
 
 /// `> FILE` or `>> FILE` after a command.
@@ -69,6 +88,12 @@ public struct Lexer {
         }
     }
 
+    /// Splits a line, given as its UTF-8 bytes, into its commands.
+    public static func parse(utf8 buffer: UnsafeBufferPointer<UInt8>) throws -> [ParsedCommand] {
+        var lexer = Lexer(buffer)
+        return try lexer.commands()
+    }
+
     private var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
     /// The 1-based column (in characters) of a byte offset.
@@ -97,33 +122,25 @@ public struct Lexer {
 
     private mutating func commands() throws -> [ParsedCommand] {
         var result: [ParsedCommand] = []
+        // The command's first word, kept apart so the arguments need no shift.
+        var first: Argument?
         var arguments: [Argument] = []
         var redirect: Redirect?
         var start = 0
         var end = 0
 
-        func finish() throws {
-            defer { arguments = []; redirect = nil }
-            guard let first = arguments.first else {
-                if redirect != nil { throw ShellError.syntax("redirection without a command", column: column(at: start)) }
-                return
-            }
-            guard case .word(let name) = first.kind else {
-                throw ShellError.syntax("expected a command name, not \(first.text)", column: first.column)
-            }
-            arguments.removeFirst()
-            result.append(ParsedCommand(name: name, arguments: arguments, redirect: redirect, source: text(from: start, to: end)))
-        }
-
         while true {
             skipSpace()
             guard let byte = current, byte != UInt8(ascii: "#") else { break }
             if byte == UInt8(ascii: ";") {
-                try finish()
+                if let command = try finished(first, arguments, redirect, start: start, end: end) { result.append(command) }
+                first = nil
+                arguments = []
+                redirect = nil
                 position += 1
                 continue
             }
-            if arguments.isEmpty && redirect == nil { start = position }
+            if first == nil && redirect == nil { start = position }
             if redirect != nil {
                 throw ShellError.syntax("nothing may follow the redirection's file", column: column)
             }
@@ -144,19 +161,48 @@ public struct Lexer {
                 end = position
                 continue
             }
-            arguments.append(try argument())
+            let next = try argument()
+            if first == nil {
+                first = next
+                arguments.reserveCapacity(4)
+            } else {
+                arguments.append(next)
+            }
             end = position
         }
-        try finish()
+        if let command = try finished(first, arguments, redirect, start: start, end: end) { result.append(command) }
         return result
     }
 
-    /// Bytes that end a bare word.
-    private static let wordStops: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for character in " \t\r\n;#()[],'\">".utf8 { table[Int(character)] = true }
-        return table
-    }()
+    /// The command whose words were read, or nil for a blank one. (A method,
+    /// not a closure over the loop's variables: captured, they would be boxed
+    /// and copied through generic witnesses on every word.)
+    private func finished(_ first: Argument?, _ arguments: [Argument], _ redirect: Redirect?,
+                          start: Int, end: Int) throws -> ParsedCommand? {
+        guard let first else {
+            if redirect != nil { throw ShellError.syntax("redirection without a command", column: column(at: start)) }
+            return nil
+        }
+        guard case .word(let name) = first.kind else {
+            throw ShellError.syntax("expected a command name, not \(first.text)", column: first.column)
+        }
+        return ParsedCommand(name: name, arguments: arguments, redirect: redirect, source: text(from: start, to: end))
+    }
+
+    /// Whether a byte ends a bare word: one of ` \t\r\n;#()[],'">`. Two
+    /// 64-bit masks over ASCII, so the test is a shift, not a table lookup
+    /// behind a lazy global.
+    @inline(__always)
+    private static func isWordStop(_ byte: UInt8) -> Bool {
+        // Bits for 0x09 0x0A 0x0D 0x20 0x22 0x23 0x27 0x28 0x29 0x2C 0x3B 0x3E.
+        let low: UInt64 = 1 << 0x09 | 1 << 0x0A | 1 << 0x0D | 1 << 0x20 | 1 << 0x22 | 1 << 0x23 | 1 << 0x27
+            | 1 << 0x28 | 1 << 0x29 | 1 << 0x2C | 1 << 0x3B | 1 << 0x3E
+        // Bits for 0x5B '[' and 0x5D ']'.
+        let high: UInt64 = 1 << (0x5B - 64) | 1 << (0x5D - 64)
+        if byte < 64 { return low >> UInt64(byte) & 1 != 0 }
+        if byte < 128 { return high >> UInt64(byte - 64) & 1 != 0 }
+        return false
+    }
 
     private mutating func argument() throws -> Argument {
         let start = position
@@ -193,21 +239,23 @@ public struct Lexer {
             let value = try quoted(bytes: true)
             return Argument(kind: .bytes(value), column: column(at: start), text: text(from: start))
         default:
-            while let next = current, !Lexer.wordStops[Int(next)] { position += 1 }
+            while position < bytes.count, !Lexer.isWordStop(bytes[position]) { position += 1 }
             // A stop character where an argument should start ('>' inside
             // brackets, say) would otherwise be an empty word, for ever.
             guard position > start else {
                 throw ShellError.syntax("invalid syntax: unexpected '\(Character(Unicode.Scalar(byte)))'", column: column)
             }
             let word = text(from: start)
-            return Argument(kind: try classify(word, column: column(at: start)), column: column(at: start), text: word)
+            let wordColumn = column(at: start)
+            return Argument(kind: try classify(word, bytes: UnsafeBufferPointer(rebasing: bytes[start..<position]), column: wordColumn),
+                            column: wordColumn, text: word)
         }
     }
 
-    private func classify(_ word: String, column: Int) throws -> Argument.Kind {
+    private func classify(_ word: String, bytes wordBytes: UnsafeBufferPointer<UInt8>, column: Int) throws -> Argument.Kind {
         // Most words are names (socket, s, SOL_SOCKET): decide by the first
         // byte before any string comparison.
-        guard let first = word.utf8.first else { return .word(word) }
+        guard let first = wordBytes.first else { return .word(word) }
         switch first {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
              UInt8(ascii: "@"), UInt8(ascii: "$"), UInt8(ascii: "N"), UInt8(ascii: "T"), UInt8(ascii: "F"):
@@ -232,8 +280,8 @@ public struct Lexer {
             }
             return .reference(name: String(parts[0]), field: String(parts[1]))
         }
-        if let number = parseInteger(word) { return .integer(number) }
-        if let number = parseFloat(word) { return .float(number) }
+        if let number = parseInteger(wordBytes) { return .integer(number) }
+        if let number = parseFloat(word, bytes: wordBytes) { return .float(number) }
         return .word(word)
     }
 
@@ -335,7 +383,12 @@ func isIdentifier<S: StringProtocol>(_ text: S) -> Bool {
 /// Python integer literals: decimal, `0x`, `0o`, `0b`, optional sign, `_`
 /// between digits. Nil for anything else, and for values beyond Int.
 func parseInteger(_ word: String) -> Int? {
-    let bytes = Array(word.utf8)
+    var word = word
+    return word.withUTF8 { parseInteger($0) }
+}
+
+/// `parseInteger` over the word's UTF-8, as the lexer holds it.
+func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var index = 0
     var negative = false
     if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
@@ -380,15 +433,21 @@ func parseInteger(_ word: String) -> Int? {
 }
 
 /// Python float literals such as `2.5`, `.5`, `1e-3`.
-func parseFloat(_ word: String) -> Double? {
-    guard let lead = word.utf8.first, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(lead) || lead == UInt8(ascii: ".")
-            || lead == UInt8(ascii: "-") || lead == UInt8(ascii: "+") else { return nil }
-    guard let first = word.unicodeScalars.first,
-          ("0"..."9").contains(first) || first == "." || first == "-" || first == "+",
-          word.unicodeScalars.allSatisfy({ ("0"..."9").contains($0) || $0 == "." || $0 == "e" || $0 == "E" || $0 == "-" || $0 == "+" }),
-          word.unicodeScalars.contains(where: { ("0"..."9").contains($0) }),
-          // Without a point or an exponent it is no float (and was no integer either).
-          word.unicodeScalars.contains(where: { $0 == "." || $0 == "e" || $0 == "E" })
-    else { return nil }
+func parseFloat(_ word: String, bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+    var digits = 0
+    var pointOrExponent = 0
+    var points = 0
+    for byte in bytes {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+        case UInt8(ascii: "."): pointOrExponent += 1; points += 1
+        case UInt8(ascii: "e"), UInt8(ascii: "E"): pointOrExponent += 1
+        case UInt8(ascii: "-"), UInt8(ascii: "+"): break
+        default: return nil
+        }
+    }
+    // Without a point or an exponent it is no float (and was no integer
+    // either); a word with two points ('127.0.0.1') never is one.
+    guard digits > 0, pointOrExponent > 0, points < 2 else { return nil }
     return Double(word)
 }

@@ -1,4 +1,5 @@
 import SocketCore
+import Glibc
 
 /// Runs lines of the command language against a session: the one input loop
 /// behind the terminal, scripts, `-c`, stdin, `source` and `--check`. Only the
@@ -45,11 +46,26 @@ public final class Runner {
         do {
             commands = try Lexer.parse(line)
         } catch {
-            if echo { output.value("sock> " + String(line).trimmingSpaces) }
-            recording?.command(String(line).trimmingSpaces)
-            return report(error, location: location, command: nil)
+            return failedToParse(String(line), error, location: location)
         }
         return try run(commands, location: { _ in location })
+    }
+
+    /// A line as its UTF-8 bytes, as a script's lines are cut from the file.
+    private func run(utf8 line: UnsafeBufferPointer<UInt8>, location: Location) throws -> Outcome {
+        let commands: [ParsedCommand]
+        do {
+            commands = try Lexer.parse(utf8: line)
+        } catch {
+            return failedToParse(String(decoding: line, as: UTF8.self), error, location: location)
+        }
+        return try run(commands, location: { _ in location })
+    }
+
+    private func failedToParse(_ line: String, _ error: Error, location: Location?) -> Outcome {
+        if echo { output.value("sock> " + line.trimmingSpaces) }
+        recording?.command(line.trimmingSpaces)
+        return report(error, location: location, command: nil)
     }
 
     /// Runs parsed commands in order; `location` names each for error lines.
@@ -122,7 +138,9 @@ public final class Runner {
     /// Prints a value, or writes it to the command's `> FILE`.
     private func deliver(_ value: Value?, of call: Call) throws {
         // Python's prompt prints nothing for None; inside a tuple it shows.
-        guard let value, value != .none else { return }
+        // A pattern, not `!=`: Value's equality compares reprs.
+        guard let value else { return }
+        if case .none = value { return }
         guard let redirect = call.redirect else {
             emitValue(displayText(value, mode: session.display))
             return
@@ -191,23 +209,33 @@ public final class Runner {
 
     /// Runs the lines of `text`, naming them `name:LINE` in errors.
     public func run(text: String, name: String) throws -> Outcome {
+        var text = text
+        return try text.withUTF8 { try run(utf8: $0, name: name) }
+    }
+
+    /// Walks the newline bytes with memchr(3) and lexes each line where it
+    /// lies: splitting a String would run grapheme breaking over the whole
+    /// script and copy every line.
+    private func run(utf8 text: UnsafeBufferPointer<UInt8>, name: String) throws -> Outcome {
         var result = Outcome.succeeded
         var number = 0
-        // Walk the newline bytes: splitting a String on Characters would run
-        // grapheme breaking over the whole script.
-        let utf8 = text.utf8
-        var lineStart = utf8.startIndex
+        var lineStart = 0
         while true {
-            let lineEnd = utf8[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? utf8.endIndex
+            var lineEnd = text.count
+            if lineStart < text.count, let base = text.baseAddress,
+               let newline = memchr(base + lineStart, 0x0A, text.count - lineStart) {
+                lineEnd = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+            }
             number += 1
-            let outcome = try run(line: Substring(utf8[lineStart..<lineEnd]), location: Location(file: name, line: number))
+            let outcome = try run(utf8: UnsafeBufferPointer(rebasing: text[lineStart..<lineEnd]),
+                                  location: Location(file: name, line: number))
             if outcome == .interrupted { return .interrupted }
             if outcome == .failed {
                 result = .failed
                 if stopOnError { return .failed }
             }
-            if lineEnd == utf8.endIndex { break }
-            lineStart = utf8.index(after: lineEnd)
+            if lineEnd == text.count { break }
+            lineStart = lineEnd + 1
         }
         return result
     }

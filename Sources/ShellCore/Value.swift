@@ -1,5 +1,5 @@
 /// A value as Python's interactive shell would hold it, and so print it.
-public indirect enum Value: Equatable {
+public enum Value: Equatable {
     public static func == (left: Value, right: Value) -> Bool { left.repr == right.repr }
 
     case none
