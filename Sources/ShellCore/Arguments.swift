@@ -159,7 +159,8 @@ struct Arguments {
         case .integer(let number): return number
         case .bool(let flag): return flag ? 1 : 0
         case .word(let word):
-            if !word.utf8.contains(UInt8(ascii: "|")), let value = constantValue(word, kind: kind) { return value }
+            // No constant's name has a '|' in it, so try the whole word first.
+            if let value = constantValue(word, kind: kind) { return value }
             // FLAGS may be combined: MSG_PEEK|MSG_DONTWAIT.
             var total = 0
             for part in word.split(separator: "|", omittingEmptySubsequences: false) {
@@ -280,15 +281,19 @@ struct Arguments {
     mutating func hostAndPort() throws -> (host: String, port: Int, flowInfo: Int, scopeID: Int) {
         let first = try next()
         var hostArgument = first
-        var rest: [Argument] = []
+        let portArgument: Argument
+        var flowInfoArgument: Argument?
+        var scopeIDArgument: Argument?
         if case .tuple(let items) = first.kind {
             guard (2...4).contains(items.count) else {
                 throw badArgument("ADDR", first, expected: "a tuple (HOST, PORT)")
             }
             hostArgument = items[0]
-            rest = Array(items.dropFirst())
+            portArgument = items[1]
+            if items.count > 2 { flowInfoArgument = items[2] }
+            if items.count > 3 { scopeIDArgument = items[3] }
         } else {
-            rest = [try next()]
+            portArgument = try next()
         }
         let host: String
         switch hostArgument.kind {
@@ -296,17 +301,19 @@ struct Arguments {
         case .none: host = ""
         default: throw badArgument("HOST", hostArgument, expected: "a host name or address")
         }
-        let numbers = try rest.enumerated().map { offset, argument in
-            try integer(argument, label: ["PORT", "FLOWINFO", "SCOPEID"][offset], kind: .any)
-        }
-        return (host, numbers[0], numbers.count > 1 ? numbers[1] : 0, numbers.count > 2 ? numbers[2] : 0)
+        return (host, try integer(portArgument, label: "PORT", kind: .any),
+                try flowInfoArgument.map { try integer($0, label: "FLOWINFO", kind: .any) } ?? 0,
+                try scopeIDArgument.map { try integer($0, label: "SCOPEID", kind: .any) } ?? 0)
     }
 }
 
 /// The value of a constant written by its Python name (with or without the
 /// `socket.` prefix) or by a short word that means something for `kind`.
 func constantValue(_ word: String, kind: ConstantKind) -> Int? {
-    if let short = kind.shortWords[word] { return Int(short) }
-    let name = word.hasPrefix("socket.") ? String(word.dropFirst("socket.".count)) : word
-    return PythonConstants.byName[name]
+    // Python's names are upper case and the short words lower case: one
+    // table lookup, chosen by the first letter, not two.
+    guard let first = word.utf8.first else { return nil }
+    if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") { return PythonConstants.byName[word] }
+    if word.hasPrefix("socket.") { return PythonConstants.byName[String(word.dropFirst("socket.".count))] }
+    return kind.shortWords[word].map(Int.init)
 }

@@ -69,9 +69,16 @@ public final class Session {
     public init() {}
 
     public func entry(named name: String) throws -> SocketEntry {
+        // Commands in a row mostly name the same socket: compare with the
+        // last one found before hashing the name.
+        if let last = lastFound, last.name == name { return last }
         guard let entry = byName[name] else { throw ShellError.name(name) }
+        lastFound = entry
         return entry
     }
+
+    /// The entry `entry(named:)` found last; nil once it is removed.
+    private var lastFound: SocketEntry?
 
     public func contains(_ name: String) -> Bool { byName[name] != nil }
 
@@ -90,12 +97,15 @@ public final class Session {
         let entry = SocketEntry(name: name, socket: socket)
         entries.append(entry)
         byName[name] = entry
+        lastFound = entry
         return entry
     }
 
     func remove(_ name: String) {
-        byName[name] = nil
-        entries.removeAll { $0.name == name }
+        guard let entry = byName.removeValue(forKey: name) else { return }
+        if lastFound === entry { lastFound = nil }
+        // The newest sockets are the likeliest to close: search from the end.
+        if let index = entries.lastIndex(where: { $0 === entry }) { entries.remove(at: index) }
     }
 
     /// Closes every socket, as the end of a session does.
@@ -103,6 +113,7 @@ public final class Session {
         for entry in entries { try? entry.socket.close() }
         entries.removeAll()
         byName.removeAll()
+        lastFound = nil
     }
 
     /// The next free default name for a socket accepted on `listener`.

@@ -28,44 +28,53 @@ public enum Value: Equatable {
         case .bytes(let bytes): return pythonBytesRepr(bytes)
         case .verbatim(let text): return text
         case .tuple, .list, .dict, .enumMember:
-            var text = ""
-            text.reserveCapacity(32)
-            appendRepr(to: &text)
-            return text
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(64)
+            appendRepr(to: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
         }
     }
 
-    /// Containers write their items into one string: an address is printed
-    /// after every getsockname, so this is on a replayed script's hot path.
-    private func appendRepr(to text: inout String) {
+    /// Containers write their items' UTF-8 into one buffer: an address is
+    /// printed after every getsockname, so this is on a replayed script's
+    /// hot path, and appending bytes is cheaper than appending Strings.
+    private func appendRepr(to bytes: inout [UInt8]) {
         switch self {
         case .tuple(let items):
-            text += "("
+            bytes.append(UInt8(ascii: "("))
             for (index, item) in items.enumerated() {
-                if index > 0 { text += ", " }
-                item.appendRepr(to: &text)
+                if index > 0 { bytes.append(UInt8(ascii: ",")); bytes.append(UInt8(ascii: " ")) }
+                item.appendRepr(to: &bytes)
             }
-            text += items.count == 1 ? ",)" : ")"
+            if items.count == 1 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: ")"))
         case .list(let items):
-            text += "["
+            bytes.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { text += ", " }
-                item.appendRepr(to: &text)
+                if index > 0 { bytes.append(UInt8(ascii: ",")); bytes.append(UInt8(ascii: " ")) }
+                item.appendRepr(to: &bytes)
             }
-            text += "]"
+            bytes.append(UInt8(ascii: "]"))
         case .dict(let pairs):
-            text += "{"
+            bytes.append(UInt8(ascii: "{"))
             for (index, pair) in pairs.enumerated() {
-                if index > 0 { text += ", " }
-                pair.key.appendRepr(to: &text)
-                text += ": "
-                pair.value.appendRepr(to: &text)
+                if index > 0 { bytes.append(UInt8(ascii: ",")); bytes.append(UInt8(ascii: " ")) }
+                pair.key.appendRepr(to: &bytes)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(UInt8(ascii: " "))
+                pair.value.appendRepr(to: &bytes)
             }
-            text += "}"
+            bytes.append(UInt8(ascii: "}"))
         case .enumMember(let type, let name, let value):
-            text += "<\(type).\(name): \(value)>"
+            bytes.append(contentsOf: "<\(type).\(name): \(value)>".utf8)
+        case .int(let number):
+            appendDecimal(number, to: &bytes)
+        case .str(let text) where isPlainASCII(text):
+            bytes.append(UInt8(ascii: "'"))
+            bytes.append(contentsOf: text.utf8)
+            bytes.append(UInt8(ascii: "'"))
         default:
-            text += repr
+            bytes.append(contentsOf: repr.utf8)
         }
     }
 
@@ -73,6 +82,28 @@ public enum Value: Equatable {
     public var str: String {
         if case .str(let text) = self { return text }
         return repr
+    }
+}
+
+/// Printable ASCII without a quote or backslash: its repr is itself in quotes.
+private func isPlainASCII(_ string: String) -> Bool {
+    string.utf8.allSatisfy { (0x20..<0x7F).contains($0) && $0 != 0x27 && $0 != 0x5C }
+}
+
+/// An integer's decimal digits, as `String(number)` gives them, without
+/// making the String.
+private func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
+    if number < 0 { bytes.append(UInt8(ascii: "-")) }
+    var magnitude = number.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // room for 20 digits, most significant last
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+        repeat {
+            buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            count += 1
+        } while magnitude > 0
+        for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
     }
 }
 
@@ -114,9 +145,7 @@ public func pythonBytesRepr(_ bytes: [UInt8]) -> String {
 /// `repr(str)`: like bytes, but printable non-ASCII characters stay as they are.
 public func pythonStringRepr(_ string: String) -> String {
     // Addresses and names are plain ASCII: nothing to escape.
-    if string.utf8.allSatisfy({ (0x20..<0x7F).contains($0) && $0 != 0x27 && $0 != 0x5C }) {
-        return "'" + string + "'"
-    }
+    if isPlainASCII(string) { return "'" + string + "'" }
     let quote = pythonQuote(containsSingle: string.contains("'"), containsDouble: string.contains("\""))
     var text = String(quote)
     for scalar in string.unicodeScalars {

@@ -311,7 +311,10 @@ public final class Socket {
 
     /// Sets an option whose value is a C `int`.
     public func setOption(level: Int32, name: Int32, integer: Int32) throws {
-        try setOption(level: level, name: name, bytes: withUnsafeBytes(of: integer) { Array($0) })
+        let fd = try openDescriptor()
+        _ = try withUnsafeBytes(of: integer) { buffer in
+            try valueOrErrno { Sys.setsockopt(fd, level, name, buffer.baseAddress, socklen_t(buffer.count)) }
+        }
     }
 
     /// The corresponding C function is `getsockopt`.

@@ -120,9 +120,26 @@ public struct UnixPathTooLong: Error, Equatable, Sendable {
 
 /// `inet_ntop` for an address the kernel gave, which is always valid.
 func numericHost(_ family: Int32, _ address: UnsafeRawPointer) -> String {
+    if family == AF_INET { return dottedQuad(UnsafeRawBufferPointer(start: address, count: 4)) }
     // On the stack: every getsockname formats one of these.
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
+    return withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN)) { buffer in
         guard let base = buffer.baseAddress, inet_ntop(family, address, base, socklen_t(buffer.count)) != nil else { return "" }
         return String(cString: base)
+    }
+}
+
+/// An IPv4 address as inet_ntop(3) writes it (`127.0.0.1`), without glibc's
+/// sprintf underneath: every getsockname and accept formats one.
+func dottedQuad(_ address: UnsafeRawBufferPointer) -> String {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+        var count = 0
+        for (index, byte) in address.enumerated() {
+            if index > 0 { buffer[count] = UInt8(ascii: "."); count += 1 }
+            if byte >= 100 { buffer[count] = UInt8(ascii: "0") + byte / 100; count += 1 }
+            if byte >= 10 { buffer[count] = UInt8(ascii: "0") + byte / 10 % 10; count += 1 }
+            buffer[count] = UInt8(ascii: "0") + byte % 10
+            count += 1
+        }
+        return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
     }
 }

@@ -58,4 +58,16 @@ final class SocketTests: XCTestCase {
         XCTAssertNil(Resolver.servicePort(name: "no-such-service", proto: nil))
         XCTAssertEqual(Resolver.parseIPv4Loosely("127.1"), [127, 0, 0, 1])
     }
+
+    /// The hand-written IPv4 formatter prints what inet_ntop(3) prints, for
+    /// every byte value in every position.
+    func testDottedQuadMatchesInetNtop() {
+        var addresses: [[UInt8]] = [[0, 0, 0, 0], [255, 255, 255, 255], [127, 0, 0, 1]]
+        for byte in 0...255 { addresses.append([UInt8(byte), UInt8(255 - byte), UInt8(byte / 2), UInt8(byte % 7 * 30)]) }
+        for address in addresses {
+            var expected = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+            address.withUnsafeBytes { _ = inet_ntop(AF_INET, $0.baseAddress, &expected, socklen_t(expected.count)) }
+            address.withUnsafeBytes { XCTAssertEqual(dottedQuad($0), String(cString: expected)) }
+        }
+    }
 }
