@@ -26,6 +26,8 @@ public final class Runner {
     /// Set by any failing command; scripts exit 1 when it is.
     public private(set) var anyFailed = false
     private var sourceDepth = 0
+    /// Script lines seen before run without being lexed again.
+    private var parseCache = ParseCache()
 
     public init(session: Session, output: Output) {
         self.session = session
@@ -55,7 +57,7 @@ public final class Runner {
     private func run(utf8 line: UnsafeBufferPointer<UInt8>, location: Location) throws -> Outcome {
         let commands: [ParsedCommand]
         do {
-            commands = try Lexer.parse(utf8: line)
+            commands = try parseCache.commands(for: line)
         } catch {
             return failedToParse(String(decoding: line, as: UTF8.self), error, location: location)
         }
