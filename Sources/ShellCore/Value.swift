@@ -87,7 +87,10 @@ public enum Value: Equatable {
 
 /// Printable ASCII without a quote or backslash: its repr is itself in quotes.
 private func isPlainASCII(_ string: String) -> Bool {
-    string.utf8.allSatisfy { (0x20..<0x7F).contains($0) && $0 != 0x27 && $0 != 0x5C }
+    func plain(_ byte: UInt8) -> Bool { (0x20..<0x7F).contains(byte) && byte != 0x27 && byte != 0x5C }
+    // The contiguous bytes where the string has them: iterating the UTF8View
+    // index by index cost more than the rest of an address's repr.
+    return string.utf8.withContiguousStorageIfAvailable { $0.allSatisfy(plain) } ?? string.utf8.allSatisfy(plain)
 }
 
 /// An integer's decimal digits, as `String(number)` gives them, without
@@ -95,15 +98,15 @@ private func isPlainASCII(_ string: String) -> Bool {
 private func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
     if number < 0 { bytes.append(UInt8(ascii: "-")) }
     var magnitude = number.magnitude
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // room for 20 digits, most significant last
-    var count = 0
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // room for 20 digits, filled from the end
     withUnsafeMutableBytes(of: &digits) { buffer in
+        var start = buffer.count
         repeat {
-            buffer[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            start -= 1
+            buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
             magnitude /= 10
-            count += 1
         } while magnitude > 0
-        for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
     }
 }
 

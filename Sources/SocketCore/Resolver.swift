@@ -62,6 +62,9 @@ public enum Resolver {
     /// numeric forms are parsed without a lookup, anything else goes through
     /// `getaddrinfo`. Returns the family found and the numeric host.
     public static func numericHost(for name: String, family: Int32) throws -> (family: Int32, host: String, scopeID: UInt32) {
+        // A dotted quad as inet_ntop writes it ('127.0.0.1') is its own
+        // numeric form: every bind of a script gives one.
+        if family == AF_UNSPEC || family == AF_INET, isCanonicalDottedQuad(name) { return (AF_INET, name, 0) }
         if name.isEmpty {
             let answers = try addressInfo(host: nil, service: "0", family: family, type: Int32(SOCK_DGRAM.rawValue), flags: AI_PASSIVE)
             guard let first = answers.first?.address, let host = first.host else { throw Errno(rawValue: EAFNOSUPPORT) }
@@ -243,4 +246,30 @@ public struct WildcardAmbiguous: Error, Equatable, Sendable {
 /// The broadcast address was asked for in a family that has none.
 public struct AddressFamilyMismatch: Error, Equatable, Sendable {
     public init() {}
+}
+
+/// Four decimal parts of 0-255 without leading zeros: what inet_pton(3)
+/// accepts for AF_INET and inet_ntop(3) gives back unchanged.
+func isCanonicalDottedQuad(_ name: String) -> Bool {
+    func check(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var parts = 0
+        var value = 0
+        var digits = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return false }
+                parts += 1
+                value = 0
+                digits = 0
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), !(digits == 1 && value == 0) else { return false }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            digits += 1
+            guard value <= 255 else { return false }
+        }
+        return parts == 3 && digits > 0
+    }
+    var name = name
+    return name.withUTF8(check)
 }

@@ -70,4 +70,32 @@ final class SocketTests: XCTestCase {
             address.withUnsafeBytes { XCTAssertEqual(dottedQuad($0), String(cString: expected)) }
         }
     }
+
+    /// The dotted-quad shortcut of bind and connect agrees with inet_pton(3)
+    /// and inet_ntop(3): a name it takes as is, they give back unchanged.
+    func testCanonicalDottedQuadAgreesWithInetPton() {
+        var names = ["", "0.0.0.0", "127.0.0.1", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.",
+                     ".1.2.3", "1..2.3", " 1.2.3.4", "1.2.3.4 ", "1.2.3.04", "1.2.3.a", "localhost", "::1", "1.2.3.4%lo",
+                     "999.0.0.1", "0.0.0.00", "10.0.0.255", "1.2.3.4\0"]
+        var state: UInt64 = 12345
+        for _ in 0..<2000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let alphabet = Array("0123456789.".utf8) + [UInt8(ascii: "x")]
+            let length = Int(state >> 60) + 1
+            var bytes: [UInt8] = []
+            var bits = state
+            for _ in 0..<length { bytes.append(alphabet[Int(bits % UInt64(alphabet.count))]); bits /= 7 }
+            names.append(String(decoding: bytes, as: UTF8.self))
+        }
+        for name in names {
+            var address = in_addr()
+            var expected = false
+            if inet_pton(AF_INET, name, &address) == 1 {
+                var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+                _ = inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
+                expected = String(cString: text) == name
+            }
+            XCTAssertEqual(isCanonicalDottedQuad(name), expected, name)
+        }
+    }
 }
