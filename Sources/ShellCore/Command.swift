@@ -48,4 +48,8 @@ struct Call {
     /// `redirectConsumed` so the runner does not write the value again.
     let redirect: Redirect?
     var redirectConsumed = false
+    /// An error the command returned as a value instead of raising it
+    /// (`connect_ex`'s errno): not a failure of the command, but what `why`
+    /// and `set explain on` explain.
+    var returnedError: Error?
 }

@@ -636,7 +636,8 @@ private func errnoNote(_ number: Int32, _ s: Situation) -> Note? {
                     "`getpeername \(n)` succeeds once it is connected"])
     case 115:
         return Note(symbol: "EINPROGRESS",
-            happened: "\(n) is non-blocking, so connect sent the SYN and returned at once; the handshake goes on in the kernel. This is not a failure: Python raises BlockingIOError for it.",
+            happened: "\(n) is non-blocking, so connect sent the SYN and returned at once; the handshake goes on in the kernel. This is not a failure: "
+                + (s.command == "connect_ex" ? "connect_ex returns 115 for it." : "Python raises BlockingIOError for it."),
             causes: ["\(n) has timeout 0 (`settimeout \(n) 0` or `setblocking \(n) False`)"],
             tries: ["`select [] [\(n)] 5` waits until the handshake is over (the socket becomes writable)",
                     "Then `getsockopt \(n) SOL_SOCKET SO_ERROR`: 0 means connected, otherwise the errno of the failure (111: refused)",

@@ -118,6 +118,7 @@ public final class Runner {
             let value = try command.run(&call)
             session.commandLog.append(parsed.source)
             try deliver(value, of: call)
+            if let returned = call.returnedError { noteReturned(returned, by: parsed) }
             return .succeeded
         } catch let exit as ExitRequest {
             throw exit
@@ -151,6 +152,14 @@ public final class Runner {
         let bytes: [UInt8]
         if case .bytes(let raw) = value { bytes = raw } else { bytes = Array((value.repr + "\n").utf8) }
         try writeFile(redirect, bytes)
+    }
+
+    /// `connect_ex` printed an errno: `why` explains it next, and `set explain
+    /// on` explains it now, as it would the error `connect` raises.
+    private func noteReturned(_ error: Error, by parsed: ParsedCommand) {
+        let failure = Failure(command: parsed, error: ShellError(error))
+        session.lastFailure = failure
+        if session.explain { emitValue(explain(failure)) }
     }
 
     private func report(_ error: Error, location: Location?, command: ParsedCommand?) -> Outcome {

@@ -332,4 +332,30 @@ final class ExplanationTests: XCTestCase {
         assertShape(explain(Failure(command: nil, error: ShellError("RecursionError", "source nested more than 32 deep"))))
         assertShape(explain(Failure(command: nil, error: ShellError("WeirdError", "something"))))
     }
+
+    /// connect_ex returns its errno instead of raising: `why` explains that
+    /// errno next, with the command's own host and port, and `set explain on`
+    /// explains it at once. A connect_ex that succeeds leaves `why` alone.
+    func testWhyExplainsTheErrnoConnectExReturned() {
+        let shell = Shell()
+        shell("socket closed; bind closed 127.0.0.1 0")
+        let port = shell.one("echo $closed.port")
+        shell("close closed; socket c")
+        XCTAssertEqual(shell.one("why"), "No command has failed yet.")
+        XCTAssertEqual(shell.one("connect_ex c 127.0.0.1 \(port)"), "111")
+        let why = shell("why")
+        XCTAssertEqual(why.first, "ECONNREFUSED (errno 111): Connection refused")
+        XCTAssertTrue(why.contains { $0.contains("port \(port) of 127.0.0.1") }, "\(why)")
+        assertShape(why.joined(separator: "\n"))
+
+        shell("socket srv; bind srv 127.0.0.1 0; listen srv; socket ok")
+        XCTAssertEqual(shell.one("connect_ex ok 127.0.0.1 $srv.port"), "0")
+        XCTAssertEqual(shell("why").first, "ECONNREFUSED (errno 111): Connection refused")
+
+        shell("set explain on; socket n; setblocking n False")
+        let explained = shell("connect_ex n 127.0.0.1 $srv.port")
+        XCTAssertEqual(explained.first, "115")
+        XCTAssertEqual(explained.dropFirst().first, "EINPROGRESS (errno 115): Operation now in progress")
+        XCTAssertTrue(explained.contains { $0.contains("connect_ex returns 115 for it") }, "\(explained)")
+    }
 }

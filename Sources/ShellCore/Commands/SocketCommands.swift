@@ -229,9 +229,12 @@ private func connectEx(_ call: inout Call) throws -> Value? {
         entry.hadConnection = true
         return .int(0)
     } catch let error as Errno {
+        call.returnedError = error
         return .int(Int(error.rawValue))
-    } catch is TimeoutExpired {
-        // CPython's connect_ex reports an expired timeout as EWOULDBLOCK.
+    } catch let error as TimeoutExpired {
+        // CPython's connect_ex reports an expired timeout as EWOULDBLOCK;
+        // `why` explains the timeout it was.
+        call.returnedError = error
         return .int(Int(EWOULDBLOCK))
     }
 }
