@@ -17,7 +17,15 @@ import SocketCore
 func fuzzOne(_ bytes: [UInt8]) {
     let text = String(decoding: bytes, as: UTF8.self)
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-        _ = try? Lexer.parse(String(line))
+        // A script's lines are lexed as bytes where they lie in the file, a
+        // typed line as a String: both must give the same commands or error.
+        let asString = Result { try Lexer.parse(String(line)) }
+        let asBytes = Result { try Array(line.utf8).withUnsafeBufferPointer { try Lexer.parse(utf8: $0) } }
+        switch (asString, asBytes) {
+        case (.success(let a), .success(let b)) where a == b: break
+        case (.failure(let a), .failure(let b)) where "\(a)" == "\(b)": break
+        default: fatalError("the two ways of lexing disagree on \(String(reflecting: String(line))): \(asString) vs \(asBytes)")
+        }
     }
     let repr = pythonBytesRepr(bytes)
     let shown = escapedText(bytes)
