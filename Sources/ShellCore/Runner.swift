@@ -74,6 +74,10 @@ public final class Runner {
     private func run(_ commands: [ParsedCommand], location: (Int) -> Location?) throws -> Outcome {
         var result = Outcome.succeeded
         for (index, parsed) in commands.enumerated() {
+            // Ctrl-C between commands stops a script that never waits (a
+            // long replay), as Python raises KeyboardInterrupt between
+            // bytecodes; the command it falls before does not run.
+            if Interruption.isPending { return report(Interrupted(), location: location(index), command: nil) }
             if echo { output.value("sock> " + parsed.source) }
             if parsed.name != "record" { recording?.command(parsed.source) }
             switch try run(parsed, location: location(index)) {

@@ -122,6 +122,9 @@ public enum Transcript {
                     exited = true
                 }
                 timedOut = Interruption.cancelTimer()
+                // A limit reached just as the example ended belongs to it,
+                // not to the next example's first command.
+                Interruption.clear()
             }
             let actual = output.lines.map(\.text)
             if matches(expected: example.expected, actual: actual) {

@@ -9,20 +9,25 @@ import SocketCore
 /// before every error line, before every wait on a socket or on input, and
 /// at the end, so `2>&1` still shows values and errors in the order they
 /// happened and a reader never waits for output sockshell already has.
+///
+/// What is gathered lives in memory a signal handler can reach without the
+/// Swift runtime (`PendingOutput`): when sockshell is ended by a signal
+/// (`kill`, `timeout`, a closed terminal) or crashes, it is written first.
 final class StandardOutput: Output {
     let colorErrors: Bool
     private let lineBuffered = Files.isTerminal(1)
-    private var pending: [UInt8] = []
 
     init(colorErrors: Bool) {
         self.colorErrors = colorErrors
-        pending.reserveCapacity(1 << 16)
+        PendingOutput.install()
     }
 
     func value(_ text: String) {
-        pending.append(contentsOf: text.utf8)
-        pending.append(0x0A)
-        if lineBuffered || pending.count >= 1 << 16 { flush() }
+        var text = text
+        text.withUTF8 { append($0) }
+        var newline = UInt8(ascii: "\n")
+        append(UnsafeBufferPointer(start: &newline, count: 1))
+        if lineBuffered { flush() }
     }
 
     func trace(_ text: String) {
@@ -38,27 +43,117 @@ final class StandardOutput: Output {
 
     /// Writes a line to stdout now, for banners and prompts' neighbours.
     func plain(_ text: String) {
-        pending.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { append($0) }
         flush()
     }
 
     func flush() {
-        guard !pending.isEmpty else { return }
-        writeAll(1, pending)
-        pending.removeAll(keepingCapacity: true)
+        PendingOutput.write()
+    }
+
+    /// Gathers bytes; what does not fit goes out first, and a piece bigger
+    /// than the whole buffer is written straight through, in order.
+    private func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        if PendingOutput.end.pointee + bytes.count > PendingOutput.capacity { flush() }
+        if bytes.count > PendingOutput.capacity {
+            writeAll(1, Array(bytes))
+            return
+        }
+        (PendingOutput.bytes + PendingOutput.end.pointee).update(from: base, count: bytes.count)
+        PendingOutput.end.pointee += bytes.count
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
                     return  // stdout gone (EPIPE): nothing sensible left to do with the text
                 }
                 offset += written
             }
+        }
+    }
+}
+
+/// Stdout's gathered bytes, in plain memory: `bytes[start..<end]` is what is
+/// not written yet. The handlers of the signals that end a process read it
+/// with nothing but write(2), which is async-signal-safe.
+enum PendingOutput {
+    static let capacity = 1 << 16
+    static let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+    /// Counters behind pointers: no exclusivity bookkeeping when a handler reads them.
+    static let start: UnsafeMutablePointer<Int> = {
+        let pointer = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        pointer.initialize(repeating: 0, count: 2)
+        return pointer
+    }()
+    static var end: UnsafeMutablePointer<Int> { start + 1 }
+
+    /// Signals that end the process: sent ones (a handler writes, then the
+    /// default action ends sockshell as it would have) and faults (a handler
+    /// writes, then whoever had the signal before, Swift's crash reporter or
+    /// the default action, gets it as it would have).
+    private static let ending = [SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ,
+                                 SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
+    nonisolated(unsafe) private static var installed = false
+    /// The actions the handlers replaced, by signal number.
+    private static let previous: UnsafeMutablePointer<sigaction> = {
+        let pointer = UnsafeMutablePointer<sigaction>.allocate(capacity: 65)
+        pointer.initialize(repeating: sigaction(), count: 65)
+        return pointer
+    }()
+
+    /// Writes everything gathered to stdout, advancing `start` as it goes so
+    /// that a handler running in between writes only what is left.
+    static func write() {
+        while start.pointee < end.pointee {
+            let written = Glibc.write(1, bytes + start.pointee, end.pointee - start.pointee)
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { break }  // stdout gone (EPIPE): the bytes cannot go anywhere
+            start.pointee += written
+        }
+        start.pointee = 0
+        end.pointee = 0
+    }
+
+    /// Installs the handlers, once; a signal ignored when sockshell started
+    /// (`nohup`) stays ignored.
+    static func install() {
+        guard !installed else { return }
+        installed = true
+        // Made now, not lazily in a handler.
+        _ = bytes
+        _ = start
+        _ = previous
+        for signal in ending {
+            var action = sigaction()
+            action.__sigaction_handler.sa_sigaction = { signal, info, _ in
+                PendingOutput.write()
+                // Hand the signal on to the action it had before.
+                sigaction(signal, PendingOutput.previous + Int(signal), nil)
+                // A fault comes back when the handler returns, to the old action
+                // with its own details; a sent signal must be sent again.
+                switch signal {
+                case SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE:
+                    if let info, info.pointee.si_code > 0 { return }
+                default:
+                    break
+                }
+                raise(signal)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_SIGINFO | SA_ONSTACK
+            var old = sigaction()
+            sigaction(signal, &action, &old)
+            if unsafeBitCast(old.__sigaction_handler, to: Int.self) == 1 {  // SIG_IGN
+                sigaction(signal, &old, nil)
+            }
+            previous[Int(signal)] = old
         }
     }
 }

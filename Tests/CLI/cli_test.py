@@ -397,20 +397,20 @@ def test_usage_error_unreadable_script():
     expect(r, out="", err=starts_with_sockshell_line, rc=2, note="missing transcript")
 
 
-def interrupt(name, args, stdin=None, after=0.5):
-    """Starts sockshell, sends it SIGINT after AFTER seconds, and collects what it did."""
+def interrupt(name, args, stdin=None, after=0.5, sig=signal.SIGINT, env=None):
+    """Starts sockshell, sends it SIG (SIGINT) after AFTER seconds, and collects what it did."""
     wait_for_binary()
     stdin_file = subprocess.DEVNULL
     if stdin is not None:
         stdin_file = open(write(workdir(name), "stdin.txt", stdin), "rb")
     try:
         proc = subprocess.Popen([BINARY, *args], stdin=stdin_file, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=base_env())
+                                stderr=subprocess.PIPE, env=env or base_env())
     finally:
         if stdin is not None:
             stdin_file.close()
     time.sleep(after)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     try:
         out, err = proc.communicate(timeout=TIMEOUT)
         rc = proc.returncode
@@ -427,6 +427,38 @@ def test_sigint_exits_130():
     expect(r, out="", err="<command>:4: KeyboardInterrupt\n", rc=130, note="SIGINT after 0.5 s, during accept")
     r = interrupt("sigint_stdin", [], stdin="echo before\nsleep 5\necho never\n")
     expect(r, out="before\n", err="<stdin>:2: KeyboardInterrupt\n", rc=130, note="SIGINT after 0.5 s, during sleep")
+
+
+# A script that never waits: one value, then many commands that print nothing
+# to stdout (each writes a file), so the value sits in sockshell's buffer.
+BUSY_LINES = 300_000
+
+
+def busy_script(name):
+    return write(workdir(name), "busy.sock", "echo hello\n" + "echo x > /dev/null\n" * BUSY_LINES)
+
+
+@test
+def test_sigint_stops_a_script_that_never_waits():
+    script = busy_script("sigint_busy")
+    r = interrupt("sigint_busy", [script], after=0.3)
+
+    def stopped_partway(err):
+        """busy.sock:N: KeyboardInterrupt, N a line before the script's end"""
+        m = re.fullmatch(re.escape(script) + r":(\d+): KeyboardInterrupt\n", err)
+        return m is not None and 1 < int(m.group(1)) <= BUSY_LINES
+    expect(r, out="hello\n", err=stopped_partway, rc=130, note="SIGINT after 0.3 s between commands")
+
+
+@test
+def test_buffered_output_is_written_when_a_signal_ends_sockshell():
+    # Killed (kill, timeout, a closed terminal) or crashed, sockshell ends
+    # by the same signal, but writes what it had gathered first. Swift's
+    # crash reporter is switched off only to keep stderr short.
+    script = busy_script("signal_flush")
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGSEGV, signal.SIGABRT):
+        r = interrupt("signal_flush", [script], after=0.3, sig=sig, env=base_env(SWIFT_BACKTRACE="enable=no"))
+        expect(r, out="hello\n", err="", rc=-sig, note=f"{sig.name} after 0.3 s")
 
 
 @test
