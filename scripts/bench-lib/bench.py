@@ -394,26 +394,44 @@ def row_bulk_send(cfg, runner, ss, tmp, data, have):
 
 
 def row_bulk_receive(cfg, runner, ss, tmp, data):
-    """The target is measured writing to a tmpfs (/dev/shm) where there is
-    one: on this kind of VM, writing 1 GiB of fresh page cache to ext4 takes
-    anywhere from 0.5 to 2.7 GiB/s from one run to the next, with no socket
-    involved, so a disk-backed file decides the ratio by luck. The same pair
-    writing into the temporary directory follows as an informational row,
-    with the disk's own speed beside it."""
+    """Two things outside either receiver decided this row from run to run,
+    so the target is measured with both held still, and each is shown
+    moving in an informational row:
+
+    - The file system. Writing 1 GiB of fresh page cache to this VM's ext4
+      took 0.3 to 3.6 GiB/s from one run to the next with no socket involved;
+      on tmpfs (/dev/shm) it is steady. The target writes to tmpfs.
+    - Where the scheduler puts the receiver. With the sender on the same
+      core, the sender's work bounds both receivers (recvall 0.69-0.93 GiB/s,
+      Python 0.68-0.85); each on a core of its own, recvall's single copy
+      shows (1.1-2.2 vs 0.85-0.94). Left to the scheduler, a run is one or
+      the other. The target pins the sender to one core and every receiver
+      to another (as iperf3 -A does), where there are two cores and taskset.
+    """
     size = cfg["bulk"]
     shm = "/dev/shm"
     tmpfs = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 2 * size else None
-    places = [(tmpfs, True), (tmp, False)] if tmpfs else [(tmp, True)]
-    for directory, is_target in places:
-        receive_into(cfg, runner, ss, tmp, data, directory, is_target)
+    cpus = sorted(os.sched_getaffinity(0))
+    pin = (cpus[0], cpus[1]) if len(cpus) >= 2 and shutil.which("taskset") else None
+    target_place = tmpfs or tmp
+    receive_into(cfg, runner, ss, tmp, data, target_place, pin, True)
+    if pin:
+        receive_into(cfg, runner, ss, tmp, data, target_place, None, False)
+    if tmpfs:
+        receive_into(cfg, runner, ss, tmp, data, tmp, pin, False)
 
 
-def receive_into(cfg, runner, ss, tmp, data, directory, is_target):
+def receive_into(cfg, runner, ss, tmp, data, directory, pin, is_target):
     size = cfg["bulk"]
     where = "tmpfs" if directory.startswith("/dev/shm") else "disk (temporary directory)"
-    log(f"bulk receive ({size // MIB} MiB) into {directory}")
+    placement = f"receiver on core {pin[1]}, sender on core {pin[0]}" if pin else "cores as the scheduler chose"
+    log(f"bulk receive ({size // MIB} MiB) into {directory}, {placement}")
     source = Server("source", data)
     port = source.port
+    if pin:
+        # The server's threads are made per connection, after this: they inherit it.
+        os.sched_setaffinity(source.proc.pid, {pin[0]})
+    pinned = ["taskset", "-c", str(pin[1])] if pin else []
     out = os.path.join(directory, f"sockshell-bench-received-{os.getpid()}.bin")
     peer = os.path.join(tmp, "recv_loop.py")
     with open(peer, "w") as f:
@@ -428,11 +446,11 @@ def receive_into(cfg, runner, ss, tmp, data, directory, is_target):
                 "        f.write(data)\n")
     # The target pair writes a file; the same pair writing to /dev/null shows
     # what the socket side alone costs (measured once, with the target).
-    receivers = {"sockshell": [ss, "-c", f"socket c; connect c 127.0.0.1 {port}; recvall c > {out}"],
-                 "python": [PY, peer, str(port), out]}
+    receivers = {"sockshell": pinned + [ss, "-c", f"socket c; connect c 127.0.0.1 {port}; recvall c > {out}"],
+                 "python": pinned + [PY, peer, str(port), out]}
     if is_target:
-        receivers["sockshell /dev/null"] = [ss, "-c", f"socket c; connect c 127.0.0.1 {port}; recvall c > /dev/null"]
-        receivers["python /dev/null"] = [PY, peer, str(port), "/dev/null"]
+        receivers["sockshell /dev/null"] = pinned + [ss, "-c", f"socket c; connect c 127.0.0.1 {port}; recvall c > /dev/null"]
+        receivers["python /dev/null"] = pinned + [PY, peer, str(port), "/dev/null"]
     rates = {label: [] for label in receivers}
     peaks = {label: [] for label in receivers}
     ceiling = []
@@ -476,12 +494,13 @@ def receive_into(cfg, runner, ss, tmp, data, directory, is_target):
         notes.append(f"bulk receive failure ({where}): {f}")
     a, b = median(rates["sockshell"]), median(rates["python"])
     ratio = a / b if a and b else None
+    short = "own core" if pin else "unpinned"
     if is_target:
         ok, miss = at_least(ratio, 1.5)
-        add_row(f"bulk receive {size // MIB} MiB: `recvall c > FILE` on {where}", fmt_rate(a), fmt_rate(b), ratio,
-                "throughput >= 1.5 x Python's", ok, miss)
+        add_row(f"bulk receive {size // MIB} MiB: `recvall c > FILE` on {where}, {short}", fmt_rate(a), fmt_rate(b),
+                ratio, "throughput >= 1.5 x Python's", ok, miss)
     else:
-        add_row(f"bulk receive, info: the same on {where}", fmt_rate(a), fmt_rate(b), ratio, "(info)", None)
+        add_row(f"bulk receive, info: the same on {where}, {short}", fmt_rate(a), fmt_rate(b), ratio, "(info)", None)
     if is_target:
         a, b = median(rates["sockshell /dev/null"]), median(rates["python /dev/null"])
         add_row(f"bulk receive, info: `recvall c > /dev/null`", fmt_rate(a), fmt_rate(b),
@@ -494,7 +513,9 @@ def receive_into(cfg, runner, ss, tmp, data, directory, is_target):
         notes.append("bulk receive: throughput is what the sender (servers.py source, os.sendfile) measured "
                      "from accept to the receiver's close, so it includes writing the file; the Python peer "
                      "loops on recv(65536), recvall's default size")
-    notes.append(f"bulk receive on {where}: the file system alone took the same bytes from memory "
+    if pin and is_target:
+        notes.append(f"bulk receive, {short}: {placement}")
+    notes.append(f"bulk receive on {where}, {short}: the file system alone took the same bytes from memory "
                  f"(64 KiB writes, no socket) at {fmt_rate(median(ceiling))} "
                  f"(runs: {', '.join(fmt_rate(c) for c in ceiling)})")
 
