@@ -12,7 +12,8 @@ public final class SocketEntry {
     /// Whether the socket ever had a connection (connected or accepted), so a
     /// TCP socket in CLOSE can be told apart from a fresh one.
     var hadConnection = false
-    /// Options set with `setsockopt`, as `NAME=VALUE`, for the `sockets` table.
+    /// Options set with `setsockopt` (or by `create_server`, or passed on by
+    /// `accept` from its listener), as `NAME=VALUE`, for the `sockets` table.
     var optionsSet: [(name: String, value: String)] = []
 
     func noteOption(_ name: String, _ value: String) {

@@ -190,4 +190,23 @@ final class LoopbackTests: XCTestCase {
         shell.runner.stopOnError = true
         XCTAssertEqual(shell("echo one; recv nobody; echo two"), ["one", "NameError: name 'nobody' is not defined"])
     }
+
+    /// The options column: what setsockopt and create_server set, and what
+    /// an accepted socket got from its listener as the kernel reports it.
+    func testSocketsTableShowsOptionsSetAndInherited() {
+        let shell = Shell()
+        shell("create_server srv 127.0.0.1 0; setsockopt srv tcp TCP_NODELAY 1; setsockopt srv SOL_SOCKET SO_RCVBUF 65536")
+        shell("socket c; connect c 127.0.0.1 $srv.port; accept srv conn")
+        let table = shell("sockets")
+        func options(_ name: String) -> String? {
+            table.first { $0.hasPrefix(name + " ") }?.split(separator: " ").last.map(String.init)
+        }
+        XCTAssertEqual(options("srv"), "SO_REUSEADDR=1,TCP_NODELAY=1,SO_RCVBUF=65536", "\(table)")
+        XCTAssertEqual(options("c"), "-", "\(table)")
+        let inherited = ["SO_REUSEADDR": "getsockopt conn SOL_SOCKET SO_REUSEADDR",
+                         "TCP_NODELAY": "getsockopt conn tcp TCP_NODELAY",
+                         "SO_RCVBUF": "getsockopt conn SOL_SOCKET SO_RCVBUF"]
+            .map { "\($0.key)=\(shell.one($0.value))" }
+        XCTAssertEqual(options("conn").map { Set($0.split(separator: ",").map(String.init)) }, Set(inherited), "\(table)")
+    }
 }

@@ -83,3 +83,14 @@ private func getOption(_ call: inout Call) throws -> Value? {
     guard (1...1024).contains(length) else { throw ShellError.osMessage("getsockopt buflen out of range") }
     return .bytes(try entry.socket.option(level: level, name: option, length: length))
 }
+
+/// The level and number of an option as Python names it (`SO_REUSEADDR`,
+/// `TCP_NODELAY`), to read it back; nil for a name it cannot place.
+func optionAddress(_ name: String) -> (level: Int32, name: Int32)? {
+    guard let number = PythonConstants.byName[name].flatMap({ Int32(exactly: $0) }) else { return nil }
+    if name.hasPrefix("SO_") { return (SOL_SOCKET, number) }
+    if name.hasPrefix("TCP_") { return (Int32(IPPROTO_TCP), number) }
+    if name.hasPrefix("IPV6_") { return (Int32(IPPROTO_IPV6), number) }
+    if name.hasPrefix("IP_") { return (Int32(IPPROTO_IP), number) }
+    return nil
+}

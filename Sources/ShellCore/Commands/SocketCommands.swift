@@ -179,7 +179,10 @@ private func createServer(_ call: inout Call) throws -> Value? {
         throw ShellError.os(error, detail: "\(error.message) (while attempting to bind on address \(shown))")
     }
     try socket.listen(backlog: Int32(clamping: max(0, backlog ?? 128)))
-    call.session.add(socket, as: name)
+    let entry = call.session.add(socket, as: name)
+    // What create_server set on it, for the `sockets` table.
+    entry.noteOption("SO_REUSEADDR", "1")
+    if family == AF_INET6 { entry.noteOption("IPV6_V6ONLY", "1") }
     return nil
 }
 
@@ -208,6 +211,13 @@ private func accept(_ call: inout Call) throws -> Value? {
     let (socket, peer) = try listener.socket.accept(timeout: call.session.defaultTimeout)
     let entry = call.session.add(socket, as: newName ?? call.session.acceptedName(for: listener))
     entry.hadConnection = true
+    // What the listener had set, as the kernel passed it on to the new socket
+    // (read back, not assumed: Linux copies some options and not others).
+    for option in listener.optionsSet where !option.value.hasPrefix("b") && !option.value.hasPrefix("'") {
+        guard let address = optionAddress(option.name),
+              let value = try? socket.integerOption(level: address.level, name: address.name) else { continue }
+        entry.noteOption(option.name, String(value))
+    }
     return .tuple([.verbatim(socketRepr(entry)), addressValue(peer)])
 }
 
