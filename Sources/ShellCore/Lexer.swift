@@ -122,7 +122,9 @@ public struct Lexer {
 
     private mutating func commands() throws -> [ParsedCommand] {
         var result: [ParsedCommand] = []
-        // The command's first word, kept apart so the arguments need no shift.
+        // The command's first word, kept apart so the arguments need no shift:
+        // a plain name as its text (most lines), anything else as an Argument.
+        var name: String?
         var first: Argument?
         var arguments: [Argument] = []
         var redirect: Redirect?
@@ -133,14 +135,23 @@ public struct Lexer {
             skipSpace()
             guard let byte = current, byte != UInt8(ascii: "#") else { break }
             if byte == UInt8(ascii: ";") {
-                if let command = try finished(first, arguments, redirect, start: start, end: end) { result.append(command) }
+                if let command = try finished(name, first, arguments, redirect, start: start, end: end) { result.append(command) }
+                name = nil
                 first = nil
                 arguments = []
                 redirect = nil
                 position += 1
                 continue
             }
-            if first == nil && redirect == nil { start = position }
+            if name == nil && first == nil && redirect == nil {
+                start = position
+                if let plain = plainName() {
+                    name = plain
+                    arguments.reserveCapacity(4)
+                    end = position
+                    continue
+                }
+            }
             if redirect != nil {
                 throw ShellError.syntax("nothing may follow the redirection's file", column: column)
             }
@@ -162,7 +173,7 @@ public struct Lexer {
                 continue
             }
             let next = try argument()
-            if first == nil {
+            if name == nil && first == nil {
                 first = next
                 arguments.reserveCapacity(4)
             } else {
@@ -170,15 +181,41 @@ public struct Lexer {
             }
             end = position
         }
-        if let command = try finished(first, arguments, redirect, start: start, end: end) { result.append(command) }
+        if let command = try finished(name, first, arguments, redirect, start: start, end: end) { result.append(command) }
         return result
+    }
+
+    /// A command name at `position` that is a bare word no other reading
+    /// could claim (not a number, None, True, False, @FILE or $REF), read
+    /// as its text alone; nil, with nothing read, for anything else.
+    private mutating func plainName() -> String? {
+        let start = position
+        guard let lead = current else { return nil }
+        switch lead {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "_"),
+             UInt8(ascii: "A")...UInt8(ascii: "E"), UInt8(ascii: "G")...UInt8(ascii: "M"),
+             UInt8(ascii: "O")...UInt8(ascii: "S"), UInt8(ascii: "U")...UInt8(ascii: "Z"):
+            break
+        default:
+            return nil
+        }
+        // b'...' and B"..." are bytes literals, not names.
+        if lead == UInt8(ascii: "b") || lead == UInt8(ascii: "B"), let next = peek(1),
+           next == UInt8(ascii: "'") || next == UInt8(ascii: "\"") {
+            return nil
+        }
+        while position < bytes.count, !Lexer.isWordStop(bytes[position]) { position += 1 }
+        return text(from: start)
     }
 
     /// The command whose words were read, or nil for a blank one. (A method,
     /// not a closure over the loop's variables: captured, they would be boxed
     /// and copied through generic witnesses on every word.)
-    private func finished(_ first: Argument?, _ arguments: [Argument], _ redirect: Redirect?,
+    private func finished(_ name: String?, _ first: Argument?, _ arguments: [Argument], _ redirect: Redirect?,
                           start: Int, end: Int) throws -> ParsedCommand? {
+        if let name {
+            return ParsedCommand(name: name, arguments: arguments, redirect: redirect, source: text(from: start, to: end))
+        }
         guard let first else {
             if redirect != nil { throw ShellError.syntax("redirection without a command", column: column(at: start)) }
             return nil
