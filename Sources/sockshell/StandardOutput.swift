@@ -121,6 +121,22 @@ enum PendingOutput {
         end.pointee = 0
     }
 
+    /// `write()` for a handler: a reader that has stopped reading must not
+    /// keep a killed sockshell alive, so each piece waits at most a second
+    /// for room and is no bigger than a pipe takes without blocking.
+    static func writeBeforeEnding() {
+        while start.pointee < end.pointee {
+            var ready = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
+            if poll(&ready, 1, 1000) <= 0 || ready.revents & Int16(POLLOUT) == 0 { break }
+            let written = Glibc.write(1, bytes + start.pointee, min(end.pointee - start.pointee, Int(PIPE_BUF)))
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { break }
+            start.pointee += written
+        }
+        start.pointee = 0
+        end.pointee = 0
+    }
+
     /// Installs the handlers, once; a signal ignored when sockshell started
     /// (`nohup`) stays ignored.
     static func install() {
@@ -133,7 +149,7 @@ enum PendingOutput {
         for signal in ending {
             var action = sigaction()
             action.__sigaction_handler.sa_sigaction = { signal, info, _ in
-                PendingOutput.write()
+                PendingOutput.writeBeforeEnding()
                 // Hand the signal on to the action it had before.
                 sigaction(signal, PendingOutput.previous + Int(signal), nil)
                 // A fault comes back when the handler returns, to the old action

@@ -462,6 +462,30 @@ def test_buffered_output_is_written_when_a_signal_ends_sockshell():
 
 
 @test
+def test_sigterm_ends_sockshell_whose_reader_stopped_reading():
+    # stdout is a pipe nobody reads: sockshell blocks writing to it. SIGTERM
+    # must still end it (the handler gives the reader a second, not for ever).
+    wait_for_binary()
+    d = workdir("sigterm_stuck_reader")
+    script = write(d, "stuck.sock", "echo hello\n" + ("echo " + "x" * 1000 + "\n") * 300
+                   + "echo x > /dev/null\n" * BUSY_LINES)
+    proc = subprocess.Popen([BINARY, script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
+    try:
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            rc = "still running 10 s after SIGTERM"
+    finally:
+        proc.kill()
+        proc.communicate()
+    if rc != -signal.SIGTERM:
+        raise AssertionError(f"command: sockshell {script} > (a pipe nobody reads), SIGTERM after 0.5 s\n"
+                             f"  expected: ended by SIGTERM ({-signal.SIGTERM})\n  actual: {rc}")
+
+
+@test
 def test_quit_with_code():
     r = run("-c", "echo a; quit 3; echo b")
     expect(r, out="a\n", err="", rc=3, note="-c")
