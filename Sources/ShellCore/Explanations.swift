@@ -701,13 +701,7 @@ private func enoprotooptNote(_ s: Situation) -> Note {
     if s.isOption, s.arguments.count >= 3 {
         let option = s.arguments[2].text
         let bare = option.hasPrefix("socket.") ? String(option.dropFirst(7)) : option
-        let level: String?
-        if bare.hasPrefix("SO_") { level = "SOL_SOCKET" }
-        else if bare.hasPrefix("TCP_") { level = "IPPROTO_TCP" }
-        else if bare.hasPrefix("IPV6_") { level = "IPPROTO_IPV6" }
-        else if bare.hasPrefix("IP_") { level = "IPPROTO_IP" }
-        else { level = nil }
-        if let level {
+        if let level = optionLevelName(bare) {
             let rest = s.arguments.dropFirst(3).map(\.text).joined(separator: " ")
             tries.append("Here: `\(s.command) \(n) \(level) \(option)\(rest.isEmpty ? "" : " " + rest)`")
         }

@@ -417,14 +417,9 @@ func isIdentifier<S: StringProtocol>(_ text: S) -> Bool {
     return text.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
 }
 
-/// Python integer literals: decimal, `0x`, `0o`, `0b`, optional sign, `_`
-/// between digits. Nil for anything else, and for values beyond Int.
-func parseInteger(_ word: String) -> Int? {
-    var word = word
-    return word.withUTF8 { parseInteger($0) }
-}
-
-/// `parseInteger` over the word's UTF-8, as the lexer holds it.
+/// Python integer literals, from a word's UTF-8: decimal, `0x`, `0o`, `0b`,
+/// optional sign, `_` between digits. Nil for anything else, and for values
+/// beyond Int.
 func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     var index = 0
     var negative = false

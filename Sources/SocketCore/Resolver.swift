@@ -76,18 +76,10 @@ public enum Resolver {
             return (AF_INET, "255.255.255.255", 0)
         }
         var scratch = in6_addr()
+        // A canonical dotted quad returned above; what else inet_pton takes
+        // is given back in its numeric form.
         if family == AF_UNSPEC || family == AF_INET, inet_pton(AF_INET, name, &scratch) == 1 {
-            // A dotted quad without leading zeros is already its own numeric
-            // form: formatting it again is wasted work on every bind.
-            var canonical = true
-            var previous = UInt8(ascii: ".")
-            var zeroStartsPart = false
-            for byte in name.utf8 {
-                if zeroStartsPart && byte != UInt8(ascii: ".") { canonical = false; break }
-                zeroStartsPart = previous == UInt8(ascii: ".") && byte == UInt8(ascii: "0")
-                previous = byte
-            }
-            return (AF_INET, canonical ? name : SocketCore.numericHost(AF_INET, &scratch), 0)
+            return (AF_INET, SocketCore.numericHost(AF_INET, &scratch), 0)
         }
         if family == AF_UNSPEC || family == AF_INET6, !name.contains("%"), inet_pton(AF_INET6, name, &scratch) == 1 {
             return (AF_INET6, SocketCore.numericHost(AF_INET6, &scratch), 0)

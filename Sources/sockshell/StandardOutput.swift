@@ -110,27 +110,21 @@ enum PendingOutput {
 
     /// Writes everything gathered to stdout, advancing `start` as it goes so
     /// that a handler running in between writes only what is left.
-    static func write() {
+    ///
+    /// A handler passes `beforeEnding`: a reader that has stopped reading
+    /// must not keep a killed sockshell alive, so each piece waits at most a
+    /// second for room and is no bigger than a pipe takes without blocking.
+    static func write(beforeEnding: Bool = false) {
         while start.pointee < end.pointee {
-            let written = Glibc.write(1, bytes + start.pointee, end.pointee - start.pointee)
+            var size = end.pointee - start.pointee
+            if beforeEnding {
+                var ready = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
+                if poll(&ready, 1, 1000) <= 0 || ready.revents & Int16(POLLOUT) == 0 { break }
+                size = min(size, Int(PIPE_BUF))
+            }
+            let written = Glibc.write(1, bytes + start.pointee, size)
             if written < 0 && errno == EINTR { continue }
             if written <= 0 { break }  // stdout gone (EPIPE): the bytes cannot go anywhere
-            start.pointee += written
-        }
-        start.pointee = 0
-        end.pointee = 0
-    }
-
-    /// `write()` for a handler: a reader that has stopped reading must not
-    /// keep a killed sockshell alive, so each piece waits at most a second
-    /// for room and is no bigger than a pipe takes without blocking.
-    static func writeBeforeEnding() {
-        while start.pointee < end.pointee {
-            var ready = pollfd(fd: 1, events: Int16(POLLOUT), revents: 0)
-            if poll(&ready, 1, 1000) <= 0 || ready.revents & Int16(POLLOUT) == 0 { break }
-            let written = Glibc.write(1, bytes + start.pointee, min(end.pointee - start.pointee, Int(PIPE_BUF)))
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { break }
             start.pointee += written
         }
         start.pointee = 0
@@ -149,7 +143,7 @@ enum PendingOutput {
         for signal in ending {
             var action = sigaction()
             action.__sigaction_handler.sa_sigaction = { signal, info, _ in
-                PendingOutput.writeBeforeEnding()
+                PendingOutput.write(beforeEnding: true)
                 // Hand the signal on to the action it had before.
                 sigaction(signal, PendingOutput.previous + Int(signal), nil)
                 // A fault comes back when the handler returns, to the old action

@@ -84,13 +84,21 @@ private func getOption(_ call: inout Call) throws -> Value? {
     return .bytes(try entry.socket.option(level: level, name: option, length: length))
 }
 
+/// The level an option belongs to, by its name's prefix (SO_* at SOL_SOCKET,
+/// TCP_* at IPPROTO_TCP, ...), as Python names both; nil for another name.
+func optionLevelName(_ option: String) -> String? {
+    if option.hasPrefix("SO_") { return "SOL_SOCKET" }
+    if option.hasPrefix("TCP_") { return "IPPROTO_TCP" }
+    if option.hasPrefix("IPV6_") { return "IPPROTO_IPV6" }
+    if option.hasPrefix("IP_") { return "IPPROTO_IP" }
+    return nil
+}
+
 /// The level and number of an option as Python names it (`SO_REUSEADDR`,
 /// `TCP_NODELAY`), to read it back; nil for a name it cannot place.
 func optionAddress(_ name: String) -> (level: Int32, name: Int32)? {
-    guard let number = PythonConstants.byName[name].flatMap({ Int32(exactly: $0) }) else { return nil }
-    if name.hasPrefix("SO_") { return (SOL_SOCKET, number) }
-    if name.hasPrefix("TCP_") { return (Int32(IPPROTO_TCP), number) }
-    if name.hasPrefix("IPV6_") { return (Int32(IPPROTO_IPV6), number) }
-    if name.hasPrefix("IP_") { return (Int32(IPPROTO_IP), number) }
-    return nil
+    guard let levelName = optionLevelName(name),
+          let level = PythonConstants.byName[levelName].flatMap({ Int32(exactly: $0) }),
+          let number = PythonConstants.byName[name].flatMap({ Int32(exactly: $0) }) else { return nil }
+    return (level, number)
 }
