@@ -493,6 +493,25 @@ CASES = [
 ]
 
 
+
+def load_case_files():
+    """Cases kept in Tests/Oracle/cases/*.py, one file a topic: each defines
+    CASES with the same Case and call (and may use SH_PAIR, PY_PAIR)."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
+    cases = []
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if name.endswith(".py"):
+            scope = {"Case": Case, "call": call, "SH_PAIR": SH_PAIR, "PY_PAIR": PY_PAIR,
+                     "NI_NUMERIC": NI_NUMERIC, "socket": socket}
+            with open(os.path.join(folder, name)) as source:
+                exec(compile(source.read(), os.path.join(folder, name), "exec"), scope)
+            cases += scope["CASES"]
+    return cases
+
+
+CASES += load_case_files()
+
+
 # ----------------------------------------------------------------- machinery
 
 def closed_port():
