@@ -1853,6 +1853,18 @@ def is_sanitized(path):
     return b"__asan_init" in data or b"__tsan_init" in data
 
 
+def load_topic_files():
+    """Tests kept in Tests/Reliability/topics/*.py, one file a topic, run in
+    this module's namespace: each uses @test, run, script, expect, check,
+    Peer, fd_count and the rest of the machinery above."""
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "topics")
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if name.endswith(".py"):
+            path = os.path.join(folder, name)
+            with open(path) as source:
+                exec(compile(source.read(), path, "exec"), globals())
+
+
 def main():
     global WORK, BINARY, SANITIZED
     args = sys.argv[1:]
@@ -1920,4 +1932,5 @@ def main():
 
 
 if __name__ == "__main__":
+    load_topic_files()
     main()
