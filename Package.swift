@@ -8,6 +8,12 @@ import PackageDescription
 // them (callgrind, scripts/bench's replay row). Debug builds, which every test
 // tier runs, keep them, so a violation still traps there.
 let releaseSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+// A warning in the project's own code fails the debug build, which every
+// test tier (and so a fresh clone's `scripts/test`) compiles: warnings
+// cannot pile up, even on an incremental build that would not print them
+// again. Release builds, which users make with a compiler that may be newer,
+// only warn.
+let warningsAsErrors: [SwiftSetting] = [.unsafeFlags(["-warnings-as-errors"], .when(configuration: .debug))]
 
 let package = Package(
     name: "sockshell",
@@ -17,13 +23,13 @@ let package = Package(
             pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"])]
         ),
-        .target(name: "SocketCore", swiftSettings: releaseSettings),
-        .target(name: "ShellCore", dependencies: ["SocketCore"], swiftSettings: releaseSettings),
-        .executableTarget(name: "sockshell", dependencies: ["ShellCore", "CReadline"]),
+        .target(name: "SocketCore", swiftSettings: releaseSettings + warningsAsErrors),
+        .target(name: "ShellCore", dependencies: ["SocketCore"], swiftSettings: releaseSettings + warningsAsErrors),
+        .executableTarget(name: "sockshell", dependencies: ["ShellCore", "CReadline"], swiftSettings: warningsAsErrors),
         // libFuzzer harness (Tests/Fuzz/README.md); built plainly it replays the inputs it is given.
         .executableTarget(name: "LexerFuzzer", dependencies: ["ShellCore", "SocketCore"], path: "Tests/Fuzz/LexerFuzzer"),
-        .testTarget(name: "SocketCoreTests", dependencies: ["SocketCore"]),
-        .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "SocketCore"]),
+        .testTarget(name: "SocketCoreTests", dependencies: ["SocketCore"], swiftSettings: warningsAsErrors),
+        .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "SocketCore"], swiftSettings: warningsAsErrors),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -25,8 +25,7 @@ final class StandardOutput: Output {
     func value(_ text: String) {
         var text = text
         text.withUTF8 { append($0) }
-        var newline = UInt8(ascii: "\n")
-        append(UnsafeBufferPointer(start: &newline, count: 1))
+        withUnsafePointer(to: UInt8(ascii: "\n")) { append(UnsafeBufferPointer(start: $0, count: 1)) }
         if lineBuffered { flush() }
     }
 
