@@ -97,6 +97,9 @@ private func setting(_ call: inout Call) throws -> Value? {
 private func history(_ call: inout Call) throws -> Value? {
     let count = call.arguments.isEmpty ? nil : try call.arguments.integer("N")
     try call.arguments.finish()
+    // As time.sleep words a negative length; bash's `history -1` is an
+    // unknown option, which a number cannot be here.
+    if let count, count < 0 { throw ShellError.value("history length must be non-negative") }
     guard let lines = call.session.history?() else { return nil }
     let first = max(0, lines.count - (count ?? lines.count))
     let shown = lines[first...].enumerated().map { offset, line in
