@@ -104,6 +104,10 @@ private func socketCommand(_ call: inout Call) throws -> Value? {
     if !call.arguments.isEmpty { proto = try call.arguments.constant("PROTO", .level) }
     try call.arguments.finish()
     try call.session.checkFree(name)
+    // -1 is socket.socket's own default for each of the three (Lib/socket.py).
+    if family == -1 { family = AF_INET }
+    if type == -1 { type = Int32(SOCK_STREAM.rawValue) }
+    if proto == -1 { proto = 0 }
     let socket = try Socket(family: family, type: type, proto: proto, timeout: call.session.defaultTimeout)
     call.session.add(socket, as: name)
     return nil
@@ -164,6 +168,9 @@ private func createServer(_ call: inout Call) throws -> Value? {
     try call.arguments.finish()
     try call.session.checkFree(name)
     guard (0...65535).contains(target.port) else { throw ShellError.overflow("bind(): port must be 0-65535.") }
+    if family == AF_INET6, !(0...0xFFFFF).contains(target.flowInfo) {
+        throw ShellError.overflow("bind(): flowinfo must be 0-1048575.")
+    }
     let socket = try Socket(family: family, type: Int32(SOCK_STREAM.rawValue), proto: 0, timeout: call.session.defaultTimeout)
     try socket.setOption(level: SOL_SOCKET, name: SO_REUSEADDR, integer: 1)
     if family == AF_INET6 { try? socket.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, integer: 1) }
