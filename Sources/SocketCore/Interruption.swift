@@ -6,7 +6,8 @@ import Glibc
 /// in this module polls the pipe beside its socket, so Ctrl-C ends `accept`,
 /// `recv`, `select` or `sleep` the same way, with the socket left as it was.
 /// The handler is installed without SA_RESTART so that any other blocking call
-/// sees EINTR too.
+/// sees EINTR too. SIGALRM is `--check`'s time limit only while its timer is
+/// set (`interrupt(after:)`), and only the timer's own.
 public enum Interruption {
     nonisolated(unsafe) private static var pipeFDs: (read: Int32, write: Int32) = (-1, -1)
     nonisolated(unsafe) private static var pendingFlag: Int32 = 0
@@ -31,25 +32,61 @@ public enum Interruption {
         }
         pipeFDs = (fds[0], fds[1])
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { signal in
-            if signal == SIGALRM { Interruption.timerFired = 1 }
-            Interruption.pendingFlag = 1
-            var byte: UInt8 = 1
-            _ = write(Interruption.pipeFDs.write, &byte, 1)
-        }
+        action.__sigaction_handler.sa_handler = { _ in Interruption.note() }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
-        sigaction(SIGINT, &action, nil)
-        sigaction(SIGALRM, &action, nil)
+        // A shell starts a background job with SIGINT ignored, so that the
+        // Ctrl-C typed for the foreground job does not end it. CPython keeps
+        // an inherited SIG_IGN, and so does sockshell.
+        var inherited = sigaction()
+        sigaction(SIGINT, nil, &inherited)
+        if !Signals.isIgnored(inherited) { sigaction(SIGINT, &action, nil) }
+    }
+
+    /// What the handlers do: a flag for the code between waits, a byte for the waits.
+    private static func note() {
+        pendingFlag = 1
+        var byte: UInt8 = 1
+        _ = write(pipeFDs.write, &byte, 1)
     }
 
     nonisolated(unsafe) private static var timerFired: Int32 = 0
+    nonisolated(unsafe) private static var timerArmed = false
+    /// SIGALRM's action outside `interrupt(after:)`: the default (which ends
+    /// the process, as in Python), whatever sockshell's output installed for
+    /// it, or SIG_IGN when it was ignored at start.
+    nonisolated(unsafe) private static var alarmAction = sigaction()
 
     /// Interrupts whatever is waiting `seconds` from now, as Ctrl-C would:
     /// `--check` uses it so that an example that blocks for ever fails instead
     /// of hanging the run. The corresponding C function is `setitimer`.
+    ///
+    /// The timer's SIGALRM comes from the kernel (`si_code` SI_KERNEL, which no
+    /// other process can send: kill(2) gives SI_USER, sigqueue(3) a negative
+    /// code), and only that one is taken as the time limit. A SIGALRM someone
+    /// sends has its own action, at any time: by default it ends sockshell, as
+    /// it ends python3; it is never a Ctrl-C. A signal, not a thread, so that
+    /// it interrupts a blocking connect(2) or open(2) as Ctrl-C does.
     public static func interrupt(after seconds: Double) {
         timerFired = 0
+        if !timerArmed {
+            var action = sigaction()
+            action.__sigaction_handler.sa_sigaction = { signal, info, _ in
+                if let info, info.pointee.si_code == Int32(SI_KERNEL) {
+                    Interruption.timerFired = 1
+                    Interruption.note()
+                    return
+                }
+                // Not the timer: what this SIGALRM would have done without it.
+                if Signals.isIgnored(Interruption.alarmAction) { return }
+                sigaction(signal, &Interruption.alarmAction, nil)
+                Glibc.raise(signal)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_SIGINFO
+            sigaction(SIGALRM, &action, &alarmAction)
+            timerArmed = true
+        }
         var timer = itimerval()
         timer.it_value.tv_sec = Int(seconds)
         timer.it_value.tv_usec = Int((seconds - Double(Int(seconds))) * 1e6)
@@ -60,6 +97,10 @@ public enum Interruption {
     public static func cancelTimer() -> Bool {
         var timer = itimerval()
         setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
+        if timerArmed {
+            sigaction(SIGALRM, &alarmAction, nil)
+            timerArmed = false
+        }
         return timerFired != 0
     }
 
@@ -82,5 +123,10 @@ public enum Signals {
     /// A send to a dead peer must be `EPIPE`, never the end of the process.
     public static func ignoreBrokenPipe() {
         signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Whether an action is SIG_IGN (a C function pointer Swift cannot compare).
+    public static func isIgnored(_ action: sigaction) -> Bool {
+        unsafeBitCast(action.__sigaction_handler, to: Int.self) == 1
     }
 }

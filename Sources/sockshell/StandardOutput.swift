@@ -93,11 +93,13 @@ enum PendingOutput {
     }()
     static var end: UnsafeMutablePointer<Int> { start + 1 }
 
-    /// Signals that end the process: sent ones (a handler writes, then the
-    /// default action ends sockshell as it would have) and faults (a handler
-    /// writes, then whoever had the signal before, Swift's crash reporter or
-    /// the default action, gets it as it would have).
+    /// Signals whose default action ends the process: sent ones (a handler
+    /// writes, then the default action ends sockshell by the same signal, as
+    /// it ends python3, which leaves them at their defaults) and faults (a
+    /// handler writes, then whoever had the signal before, Swift's crash
+    /// reporter or the default action, gets it as it would have).
     private static let ending = [SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGXCPU, SIGXFSZ,
+                                 SIGALRM, SIGVTALRM, SIGPROF,
                                  SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
     nonisolated(unsafe) private static var installed = false
     /// The actions the handlers replaced, by signal number.
@@ -143,25 +145,31 @@ enum PendingOutput {
             var action = sigaction()
             action.__sigaction_handler.sa_sigaction = { signal, info, _ in
                 PendingOutput.write(beforeEnding: true)
-                // Hand the signal on to the action it had before.
-                sigaction(signal, PendingOutput.previous + Int(signal), nil)
-                // A fault comes back when the handler returns, to the old action
-                // with its own details; a sent signal must be sent again.
-                switch signal {
-                case SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE:
-                    if let info, info.pointee.si_code > 0 { return }
+                switch (signal, info?.pointee.si_code ?? 0) {
+                case (SIGSEGV, 1...), (SIGBUS, 1...), (SIGILL, 1...), (SIGTRAP, 1...), (SIGFPE, 1...):
+                    // A fault comes back when the handler returns, to the old
+                    // action with its own details.
+                    sigaction(signal, PendingOutput.previous + Int(signal), nil)
+                case (SIGABRT, Int32(SI_TKILL)):
+                    // abort(3) in this process: a crash, for the crash reporter.
+                    sigaction(signal, PendingOutput.previous + Int(signal), nil)
+                    raise(signal)
                 default:
-                    break
+                    // Sent (kill, Ctrl-\, timeout, a closed terminal): the
+                    // default action, not Swift's crash reporter, which
+                    // reports a SIGQUIT or a sent SIGABRT and lets the
+                    // process run on.
+                    var byDefault = sigaction()
+                    byDefault.__sigaction_handler.sa_handler = SIG_DFL
+                    sigaction(signal, &byDefault, nil)
+                    raise(signal)
                 }
-                raise(signal)
             }
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_SIGINFO | SA_ONSTACK
             var old = sigaction()
             sigaction(signal, &action, &old)
-            if unsafeBitCast(old.__sigaction_handler, to: Int.self) == 1 {  // SIG_IGN
-                sigaction(signal, &old, nil)
-            }
+            if Signals.isIgnored(old) { sigaction(signal, &old, nil) }
             previous[Int(signal)] = old
         }
     }
