@@ -1,3 +1,5 @@
+import SocketCore
+
 /// Where a runner's text goes: values to one stream, errors to another.
 public protocol Output: AnyObject {
     /// One value's text, without the final newline.
@@ -6,11 +8,22 @@ public protocol Output: AnyObject {
     func error(_ text: String)
     /// One line of `set trace on`: a system call, as strace shows it.
     func trace(_ text: String)
+    /// The first failed write of values (stdout closed by its reader is
+    /// EPIPE), once: the runner then stops, as a Python script stops at the
+    /// print whose write raised BrokenPipeError.
+    func takeWriteFailure() -> OutputLost?
 }
 
 extension Output {
     /// Trace lines go with the errors unless the output says otherwise.
     public func trace(_ text: String) { error(text) }
+    public func takeWriteFailure() -> OutputLost? { nil }
+}
+
+/// Values could not be written: what follows them cannot be seen either.
+public struct OutputLost: Error {
+    public let errno: Errno
+    public init(errno: Errno) { self.errno = errno }
 }
 
 /// An Output that keeps every line in order, for `--check` and tests.

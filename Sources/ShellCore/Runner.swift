@@ -78,9 +78,12 @@ public final class Runner {
             // long replay), as Python raises KeyboardInterrupt between
             // bytecodes; the command it falls before does not run.
             if Interruption.isPending { return report(Interrupted(), location: location(index), command: nil) }
+            try stopIfOutputLost(at: location(index), command: parsed)
             if echo { output.value("sock> " + parsed.source) }
             if parsed.name != "record" { recording?.command(parsed.source) }
-            switch try run(parsed, location: location(index)) {
+            let outcome = try run(parsed, location: location(index))
+            try stopIfOutputLost(at: location(index), command: parsed)
+            switch outcome {
             case .succeeded: continue
             case .interrupted: return .interrupted
             case .failed:
@@ -166,10 +169,22 @@ public final class Runner {
         if session.explain { emitValue(explain(failure)) }
     }
 
+    /// Output that could not be written ends the run at the command it was
+    /// found at (before it, or in it: a wait begins by writing what was
+    /// printed), with the write's error, as an uncaught BrokenPipeError ends
+    /// a Python script; in every mode, since nobody can see the values.
+    private func stopIfOutputLost(at location: Location?, command: ParsedCommand) throws {
+        guard let lost = output.takeWriteFailure() else { return }
+        _ = report(lost.errno, location: location, command: command)
+        throw ExitRequest(code: 1)
+    }
+
     private func report(_ error: Error, location: Location?, command: ParsedCommand?) -> Outcome {
         anyFailed = true
         // The sourced file's own lines already reported what failed in it.
         if error is SourceFailed { return .failed }
+        // Reported once, by stopIfOutputLost, after the command.
+        if error is OutputLost { return .failed }
         let shellError = ShellError(error)
         let failure = Failure(command: command, error: shellError)
         session.lastFailure = failure

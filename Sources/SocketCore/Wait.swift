@@ -9,8 +9,9 @@ import Glibc
 /// is ready. Throws `Interrupted` on Ctrl-C and `TimeoutExpired` when the
 /// deadline passes with nothing ready.
 public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: Double?) throws -> [Int16] {
-    // Whoever reads sockshell's output must see it before sockshell waits.
-    WaitHooks.beforeBlocking?()
+    // Whoever reads sockshell's output must see it before sockshell waits;
+    // when it cannot, the wait does not begin.
+    try WaitHooks.beforeBlocking?()
     var pollFDs = requests.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
     let interruptFD = Interruption.fileDescriptor
     if interruptFD >= 0 { pollFDs.append(pollfd(fd: interruptFD, events: Int16(POLLIN), revents: 0)) }
@@ -42,9 +43,10 @@ public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: D
     }
 }
 
-/// What to do before a call may block; the terminal flushes its output here.
+/// What to do before a call may block; the terminal flushes its output here,
+/// and throws when that write failed.
 public enum WaitHooks {
-    nonisolated(unsafe) public static var beforeBlocking: (() -> Void)?
+    nonisolated(unsafe) public static var beforeBlocking: (() throws -> Void)?
 }
 
 /// Waits until one descriptor is readable (`POLLIN`) or writable (`POLLOUT`).

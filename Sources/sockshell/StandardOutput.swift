@@ -51,13 +51,42 @@ final class StandardOutput: Output {
         PendingOutput.write()
     }
 
+    func takeWriteFailure() -> OutputLost? {
+        guard PendingOutput.lostErrno != 0, !PendingOutput.lostReported else { return nil }
+        PendingOutput.lostReported = true
+        return OutputLost(errno: Errno(rawValue: PendingOutput.lostErrno))
+    }
+
+    /// Writes what is gathered before a wait; throws when stdout cannot take
+    /// it, so that the wait does not begin (the runner reports the error).
+    func flushBeforeWaiting() throws {
+        flush()
+        if PendingOutput.lostErrno != 0, !PendingOutput.lostReported {
+            throw OutputLost(errno: Errno(rawValue: PendingOutput.lostErrno))
+        }
+    }
+
+    /// sockshell's exit status once the last values are written: when that
+    /// write fails, what python3 says and does when the flush of its stdout
+    /// at exit fails (`python3 script.py | head -1` with the output still
+    /// buffered): the two lines below, and status 120.
+    static func exitStatus(_ status: Int32) -> Int32 {
+        PendingOutput.write()
+        guard PendingOutput.lostErrno != 0, !PendingOutput.lostReported else { return status }
+        let error = ShellError(Errno(rawValue: PendingOutput.lostErrno))
+        let lines = "Exception ignored in: <_io.TextIOWrapper name='<stdout>' mode='w' encoding='utf-8'>\n\(error.line)\n"
+        lines.withCString { _ = Glibc.write(2, $0, strlen($0)) }
+        return 120
+    }
+
     /// Gathers bytes; what does not fit goes out first, and a piece bigger
     /// than the whole buffer is written straight through, in order.
     private func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        // Once a write failed, nothing more can reach the reader.
+        guard let base = bytes.baseAddress, !bytes.isEmpty, PendingOutput.lostErrno == 0 else { return }
         if PendingOutput.end.pointee + bytes.count > PendingOutput.capacity { flush() }
         if bytes.count > PendingOutput.capacity {
-            writeAll(1, Array(bytes))
+            PendingOutput.write(bytes)
             return
         }
         (PendingOutput.bytes + PendingOutput.end.pointee).update(from: base, count: bytes.count)
@@ -71,7 +100,7 @@ final class StandardOutput: Output {
                 let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    return  // stdout gone (EPIPE): nothing sensible left to do with the text
+                    return  // stderr gone: nowhere left to say anything
                 }
                 offset += written
             }
@@ -92,6 +121,11 @@ enum PendingOutput {
         return pointer
     }()
     static var end: UnsafeMutablePointer<Int> { start + 1 }
+    /// The errno of the first write to stdout that failed, or 0; nothing is
+    /// gathered after it.
+    nonisolated(unsafe) static var lostErrno: Int32 = 0
+    /// Whether the runner has reported `lostErrno` (it then ends the run).
+    nonisolated(unsafe) static var lostReported = false
 
     /// Signals whose default action ends the process: sent ones (a handler
     /// writes, then the default action ends sockshell by the same signal, as
@@ -125,11 +159,28 @@ enum PendingOutput {
             }
             let written = Glibc.write(1, bytes + start.pointee, size)
             if written < 0 && errno == EINTR { continue }
-            if written <= 0 { break }  // stdout gone (EPIPE): the bytes cannot go anywhere
+            if written <= 0 {
+                // stdout gone (EPIPE) or full: the bytes cannot go anywhere.
+                if written < 0 && lostErrno == 0 { lostErrno = errno }
+                break
+            }
             start.pointee += written
         }
         start.pointee = 0
         end.pointee = 0
+    }
+
+    /// Writes a piece bigger than the buffer straight through, after what is gathered.
+    static func write(_ piece: UnsafeBufferPointer<UInt8>) {
+        write()
+        guard let base = piece.baseAddress else { return }
+        var offset = 0
+        while offset < piece.count && lostErrno == 0 {
+            let written = Glibc.write(1, base + offset, piece.count - offset)
+            if written < 0 && errno == EINTR { continue }
+            if written < 0 { lostErrno = errno; break }
+            offset += written
+        }
     }
 
     /// Installs the handlers, once; a signal ignored when sockshell started

@@ -21,7 +21,7 @@ case .version:
     print(Options.version)
     exit(0)
 case .run(let options):
-    exit(run(options))
+    exit(StandardOutput.exitStatus(run(options)))
 }
 
 func writeToStandardError(_ text: String) {
@@ -41,7 +41,7 @@ func run(_ options: Options) -> Int32 {
     let output = StandardOutput(colorErrors: colorAllowed(on: 2, options: options))
     let session = Session()
     let runner = Runner(session: session, output: output)
-    WaitHooks.beforeBlocking = { output.flush() }
+    WaitHooks.beforeBlocking = { try output.flushBeforeWaiting() }
     runner.echo = options.echo
     runner.stopOnError = options.exitOnError
     defer {
