@@ -262,6 +262,7 @@ struct Arguments {
             }
         }
         let parts = try hostAndPort()
+        try checkHostHasNoNull(parts.host)
         let host = parts.host == "*" ? "" : parts.host
         guard (0...65535).contains(parts.port) else {
             throw ShellError.overflow("\(caller)(): port must be 0-65535.")
@@ -275,6 +276,12 @@ struct Arguments {
                          scopeID: parts.scopeID == 0 ? resolved.scopeID : UInt32(truncatingIfNeeded: parts.scopeID))
         }
         return .ipv4(host: resolved.host, port: UInt16(parts.port))
+    }
+
+    /// CPython's idna_converter for an address's host, before any lookup
+    /// (getaddrinfo would read the name only up to the NUL).
+    func checkHostHasNoNull(_ host: String) throws {
+        if host.utf8.contains(0) { throw ShellError.type("host name must not contain null character") }
     }
 
     /// `HOST PORT` or one tuple; the host as given, not yet resolved.

@@ -14,6 +14,7 @@ extension CommandTable {
                 argumentKinds: ["host"], run: { call in
                     let host = try call.arguments.text("HOST")
                     try call.arguments.finish()
+                    try checkEncodable(host, for: "gethostbyname")
                     return .str(try Resolver.numericHost(for: host, family: AF_INET).host)
                 }),
         Command(name: "gethostbyname_ex", group: .resolver, usage: "HOST",
@@ -21,6 +22,7 @@ extension CommandTable {
                 cCall: "gethostbyname_r(3)", argumentKinds: ["host"], run: { call in
                     let host = try call.arguments.text("HOST")
                     try call.arguments.finish()
+                    try checkEncodable(host, for: "gethostbyname_ex")
                     _ = try Resolver.numericHost(for: host, family: AF_INET)
                     return hostEntryValue(try Resolver.hostByName(host))
                 }),
@@ -29,6 +31,7 @@ extension CommandTable {
                 cCall: "gethostbyaddr_r(3)", argumentKinds: ["host"], run: { call in
                     let host = try call.arguments.text("ADDR")
                     try call.arguments.finish()
+                    try checkEncodable(host, for: "gethostbyaddr")
                     let resolved = try Resolver.numericHost(for: host, family: AF_UNSPEC)
                     return hostEntryValue(try Resolver.hostByAddress(resolved.host, family: resolved.family))
                 }),
@@ -41,6 +44,8 @@ extension CommandTable {
                     let service = try call.arguments.text("SERVICE")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
                     try call.arguments.finish()
+                    try checkNoNull(service)
+                    try checkNoNull(proto)
                     guard let port = Resolver.servicePort(name: service, proto: proto) else {
                         throw ShellError.osMessage("service/proto not found")
                     }
@@ -52,6 +57,7 @@ extension CommandTable {
                     let port = try call.arguments.integer("PORT")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
                     try call.arguments.finish()
+                    try checkNoNull(proto)
                     guard (0...65535).contains(port) else { throw ShellError.overflow("getservbyport: port must be 0-65535.") }
                     guard let name = Resolver.serviceName(port: port, proto: proto) else {
                         throw ShellError.osMessage("port/proto not found")
@@ -63,6 +69,7 @@ extension CommandTable {
                 cCall: "getprotobyname_r(3)", argumentKinds: ["-"], run: { call in
                     let name = try call.arguments.text("NAME")
                     try call.arguments.finish()
+                    try checkNoNull(name)
                     guard let number = Resolver.protocolNumber(name: name) else { throw ShellError.osMessage("protocol not found") }
                     return .int(number)
                 }),
@@ -78,6 +85,7 @@ extension CommandTable {
                 cCall: "inet_aton(3)", argumentKinds: ["host"], run: { call in
                     let text = try call.arguments.text("ADDR")
                     try call.arguments.finish()
+                    try checkNoNull(text)
                     guard let bytes = Resolver.parseIPv4Loosely(text) else {
                         throw ShellError.osMessage("illegal IP address string passed to inet_aton")
                     }
@@ -97,6 +105,7 @@ extension CommandTable {
                     let family = try call.arguments.constant("FAMILY", .family)
                     let text = try call.arguments.text("ADDR")
                     try call.arguments.finish()
+                    try checkNoNull(text)
                     guard family == AF_INET || family == AF_INET6 else { throw ShellError.os(Errno(rawValue: EAFNOSUPPORT)) }
                     guard let bytes = try Resolver.presentationToNetwork(family: family, text) else {
                         throw ShellError.osMessage("illegal IP address string passed to inet_pton")
@@ -140,6 +149,20 @@ extension CommandTable {
     ]
 }
 
+/// A NUL inside a name: CPython's "et" argument converter refuses the str
+/// (gethostbyname and friends), where C would read a shorter name.
+private func checkEncodable(_ text: String, for function: String) throws {
+    if text.utf8.contains(0) {
+        throw ShellError.type("\(function)() argument 1 must be encoded string without null bytes, not str")
+    }
+}
+
+/// A NUL inside a name: CPython's "s" argument converter refuses it
+/// (getservbyname, getprotobyname, inet_aton, getnameinfo's host ...).
+private func checkNoNull(_ text: String?) throws {
+    if let text, text.utf8.contains(0) { throw ShellError.value("embedded null character") }
+}
+
 private func hostEntryValue(_ entry: HostEntry) -> Value {
     .tuple([.str(entry.name), .list(entry.aliases.map(Value.str)), .list(entry.addresses.map(Value.str))])
 }
@@ -169,6 +192,8 @@ private func fullyQualifiedName(_ call: inout Call) throws -> Value? {
     try call.arguments.finish()
     name = name.trimmingSpaces
     if name.isEmpty || name == "0.0.0.0" || name == "::" { name = try Resolver.hostName() }
+    // Python's getfqdn catches only OSError around its gethostbyaddr.
+    try checkEncodable(name, for: "gethostbyaddr")
     guard let resolved = try? Resolver.numericHost(for: name, family: AF_UNSPEC),
           let entry = try? Resolver.hostByAddress(resolved.host, family: resolved.family) else {
         return .str(name)
@@ -212,6 +237,7 @@ private func nameInfo(_ call: inout Call) throws -> Value? {
     let target = try call.arguments.hostAndPort()
     let flags = try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
+    try checkNoNull(target.host)
     let answers = try Resolver.addressInfo(host: target.host, service: String(target.port),
                                            type: Int32(SOCK_DGRAM.rawValue), flags: AI_NUMERICHOST)
     guard let address = answers.first?.address else { throw ShellError.osMessage("sockaddr resolved to no address") }

@@ -167,6 +167,7 @@ private func createServer(_ call: inout Call) throws -> Value? {
     if !call.arguments.isEmpty { backlog = try call.arguments.integer("BACKLOG") }
     try call.arguments.finish()
     try call.session.checkFree(name)
+    try call.arguments.checkHostHasNoNull(target.host)
     guard (0...65535).contains(target.port) else { throw ShellError.overflow("bind(): port must be 0-65535.") }
     if family == AF_INET6, !(0...0xFFFFF).contains(target.flowInfo) {
         throw ShellError.overflow("bind(): flowinfo must be 0-1048575.")
