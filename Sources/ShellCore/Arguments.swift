@@ -273,7 +273,7 @@ struct Arguments {
                 throw ShellError.overflow("\(caller)(): flowinfo must be 0-1048575.")
             }
             return .ipv6(host: resolved.host, port: UInt16(parts.port), flowInfo: UInt32(parts.flowInfo),
-                         scopeID: parts.scopeID == 0 ? resolved.scopeID : UInt32(truncatingIfNeeded: parts.scopeID))
+                         scopeID: UInt32(truncatingIfNeeded: parts.scopeID))
         }
         return .ipv4(host: resolved.host, port: UInt16(parts.port))
     }

@@ -60,34 +60,35 @@ public enum Resolver {
     /// What CPython's `setipaddr` does with a host before a call that takes an
     /// address: `""` is the wildcard, `"<broadcast>"` the broadcast address,
     /// numeric forms are parsed without a lookup, anything else goes through
-    /// `getaddrinfo`. Returns the family found and the numeric host.
-    public static func numericHost(for name: String, family: Int32) throws -> (family: Int32, host: String, scopeID: UInt32) {
+    /// `getaddrinfo`. Returns the family found and the numeric host; a scope
+    /// (`fe80::1%eth0`) is not part of it: CPython's getsockaddrarg sets the
+    /// scope id from the address tuple (0 unless given), whatever setipaddr found.
+    public static func numericHost(for name: String, family: Int32) throws -> (family: Int32, host: String) {
         // A dotted quad as inet_ntop writes it ('127.0.0.1') is its own
         // numeric form: every bind of a script gives one.
-        if family == AF_UNSPEC || family == AF_INET, isCanonicalDottedQuad(name) { return (AF_INET, name, 0) }
+        if family == AF_UNSPEC || family == AF_INET, isCanonicalDottedQuad(name) { return (AF_INET, name) }
         if name.isEmpty {
             let answers = try addressInfo(host: nil, service: "0", family: family, type: Int32(SOCK_DGRAM.rawValue), flags: AI_PASSIVE)
             guard let first = answers.first?.address, let host = first.host else { throw Errno(rawValue: EAFNOSUPPORT) }
             if answers.count > 1 { throw WildcardAmbiguous() }
-            return (first.family, host, 0)
+            return (first.family, host)
         }
         if name == "255.255.255.255" || name == "<broadcast>" {
             guard family == AF_INET || family == AF_UNSPEC else { throw AddressFamilyMismatch() }
-            return (AF_INET, "255.255.255.255", 0)
+            return (AF_INET, "255.255.255.255")
         }
         var scratch = in6_addr()
         // A canonical dotted quad returned above; what else inet_pton takes
         // is given back in its numeric form.
         if family == AF_UNSPEC || family == AF_INET, inet_pton(AF_INET, name, &scratch) == 1 {
-            return (AF_INET, SocketCore.numericHost(AF_INET, &scratch), 0)
+            return (AF_INET, SocketCore.numericHost(AF_INET, &scratch))
         }
         if family == AF_UNSPEC || family == AF_INET6, !name.contains("%"), inet_pton(AF_INET6, name, &scratch) == 1 {
-            return (AF_INET6, SocketCore.numericHost(AF_INET6, &scratch), 0)
+            return (AF_INET6, SocketCore.numericHost(AF_INET6, &scratch))
         }
         let answers = try addressInfo(host: name, service: nil, family: family)
         guard let first = answers.first?.address, let host = first.host else { throw Errno(rawValue: EAFNOSUPPORT) }
-        if case .ipv6(_, _, _, let scopeID) = first { return (AF_INET6, host, scopeID) }
-        return (first.family, host, 0)
+        return (first.family, host)
     }
 
     /// The corresponding C function is `getnameinfo`.

@@ -249,9 +249,11 @@ private func nameInfo(_ call: inout Call) throws -> Value? {
         }
         let result = try Resolver.nameInfo(address, flags: flags)
         return .tuple([.str(result.host), .str(result.service)])
-    case .ipv6(let host, let port, _, let scopeID):
+    case .ipv6(let host, let port, _, _):
+        // The tuple's flowinfo and scope id replace what getaddrinfo found
+        // (`fe80::1%lo` included), as in CPython.
         let withScope = SocketAddress.ipv6(host: host, port: port, flowInfo: UInt32(truncatingIfNeeded: target.flowInfo),
-                                           scopeID: target.scopeID != 0 ? UInt32(truncatingIfNeeded: target.scopeID) : scopeID)
+                                           scopeID: UInt32(truncatingIfNeeded: target.scopeID))
         let result = try Resolver.nameInfo(withScope, flags: flags)
         return .tuple([.str(result.host), .str(result.service)])
     case .unix:

@@ -178,7 +178,8 @@ private func createServer(_ call: inout Call) throws -> Value? {
     let host = target.host == "*" ? "" : target.host
     let resolved = try Resolver.numericHost(for: host, family: family)
     let address: SocketAddress = family == AF_INET6
-        ? .ipv6(host: resolved.host, port: UInt16(target.port), flowInfo: UInt32(target.flowInfo), scopeID: resolved.scopeID)
+        ? .ipv6(host: resolved.host, port: UInt16(target.port), flowInfo: UInt32(target.flowInfo),
+                scopeID: UInt32(truncatingIfNeeded: target.scopeID))
         : .ipv4(host: resolved.host, port: UInt16(target.port))
     do {
         try socket.bind(address)
