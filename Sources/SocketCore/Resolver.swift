@@ -5,14 +5,17 @@ public struct AddressInfo: Equatable, Sendable {
     public let family: Int32
     public let type: Int32
     public let proto: Int32
-    public let canonicalName: String
+    /// As the C library gave it: /etc/hosts may hold any bytes, and only
+    /// the shell knows how CPython decodes them.
+    public let canonicalName: [UInt8]
     public let address: SocketAddress?
 }
 
-/// An entry of the hosts database, as `gethostbyname_r`/`gethostbyaddr_r` give it.
+/// An entry of the hosts database, as `gethostbyname_r`/`gethostbyaddr_r` give
+/// it; names as bytes, undecoded (see `AddressInfo.canonicalName`).
 public struct HostEntry: Equatable, Sendable {
-    public let name: String
-    public let aliases: [String]
+    public let name: [UInt8]
+    public let aliases: [[UInt8]]
     public let addresses: [String]
 }
 
@@ -50,7 +53,7 @@ public enum Resolver {
                 address = SocketAddress(storage: storage, length: entry.ai_addrlen)
             }
             answers.append(AddressInfo(family: entry.ai_family, type: entry.ai_socktype, proto: entry.ai_protocol,
-                                       canonicalName: entry.ai_canonname.map { String(cString: $0) } ?? "",
+                                       canonicalName: entry.ai_canonname.map { cStringBytes($0) } ?? [],
                                        address: address))
             cursor = entry.ai_next
         }
@@ -91,14 +94,15 @@ public enum Resolver {
         return (first.family, host)
     }
 
-    /// The corresponding C function is `getnameinfo`.
-    public static func nameInfo(_ address: SocketAddress, flags: Int32) throws -> (host: String, service: String) {
+    /// The corresponding C function is `getnameinfo`; the names as bytes.
+    public static func nameInfo(_ address: SocketAddress, flags: Int32) throws -> (host: [UInt8], service: [UInt8]) {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
         try address.withSockaddr { pointer, length in
             try check(getnameinfo(pointer, length, &host, socklen_t(host.count), &service, socklen_t(service.count), flags))
         }
-        return (String(cString: host), String(cString: service))
+        return (host.withUnsafeBufferPointer { cStringBytes($0.baseAddress!) },
+                service.withUnsafeBufferPointer { cStringBytes($0.baseAddress!) })
     }
 
     /// The corresponding C function is `gethostbyname_r` (IPv4 only, like the C call).
@@ -131,11 +135,11 @@ public enum Resolver {
             if status == ERANGE { size *= 4; continue }
             guard let found = result?.pointee else { throw HostError(code: hostError) }
             let family = found.h_addrtype
-            let name = String(cString: found.h_name)
-            var aliases: [String] = []
+            let name = cStringBytes(found.h_name)
+            var aliases: [[UInt8]] = []
             var alias = found.h_aliases
             while let pointer = alias?.pointee {
-                aliases.append(String(cString: pointer))
+                aliases.append(cStringBytes(pointer))
                 alias = alias! + 1
             }
             var addresses: [String] = []
@@ -229,6 +233,11 @@ public enum Resolver {
         }
         return result
     }
+}
+
+/// The bytes of a C string, without its NUL and without decoding them.
+func cStringBytes(_ pointer: UnsafePointer<CChar>) -> [UInt8] {
+    Array(UnsafeRawBufferPointer(start: pointer, count: strlen(pointer)).bindMemory(to: UInt8.self))
 }
 
 /// `''` (any address) with no family given matches both 0.0.0.0 and ::.

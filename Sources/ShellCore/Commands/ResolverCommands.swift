@@ -24,7 +24,7 @@ extension CommandTable {
                     try call.arguments.finish()
                     try checkEncodable(host, for: "gethostbyname_ex")
                     _ = try Resolver.numericHost(for: host, family: AF_INET)
-                    return hostEntryValue(try Resolver.hostByName(host))
+                    return try hostEntryValue(try Resolver.hostByName(host))
                 }),
         Command(name: "gethostbyaddr", group: .resolver, usage: "ADDR",
                 summary: "(name, aliases, addresses) for an address or name", python: "socket.gethostbyaddr(ADDR)",
@@ -33,7 +33,7 @@ extension CommandTable {
                     try call.arguments.finish()
                     try checkEncodable(host, for: "gethostbyaddr")
                     let resolved = try Resolver.numericHost(for: host, family: AF_UNSPEC)
-                    return hostEntryValue(try Resolver.hostByAddress(resolved.host, family: resolved.family))
+                    return try hostEntryValue(try Resolver.hostByAddress(resolved.host, family: resolved.family))
                 }),
         Command(name: "getfqdn", group: .resolver, usage: "[NAME]",
                 summary: "the fully qualified name of NAME (default: this host)", python: "socket.getfqdn(NAME)",
@@ -163,8 +163,11 @@ private func checkNoNull(_ text: String?) throws {
     if let text, text.utf8.contains(0) { throw ShellError.value("embedded null character") }
 }
 
-private func hostEntryValue(_ entry: HostEntry) -> Value {
-    .tuple([.str(entry.name), .list(entry.aliases.map(Value.str)), .list(entry.addresses.map(Value.str))])
+/// CPython's gethost_common: the aliases are decoded first, then the name,
+/// each strictly (a Latin-1 name in /etc/hosts is a UnicodeDecodeError).
+private func hostEntryValue(_ entry: HostEntry) throws -> Value {
+    let aliases = try entry.aliases.map { Value.str(try decodeUTF8Strictly($0)) }
+    return .tuple([.str(try decodeUTF8Strictly(entry.name)), .list(aliases), .list(entry.addresses.map(Value.str))])
 }
 
 /// `socket.htons` and friends, with CPython's range errors.
@@ -198,8 +201,8 @@ private func fullyQualifiedName(_ call: inout Call) throws -> Value? {
           let entry = try? Resolver.hostByAddress(resolved.host, family: resolved.family) else {
         return .str(name)
     }
-    let candidates = [entry.name] + entry.aliases
-    return .str(candidates.first { $0.contains(".") } ?? entry.name)
+    guard case .tuple(let parts) = try hostEntryValue(entry), case .list(let aliases) = parts[1] else { return .str(name) }
+    return ([parts[0]] + aliases).first { $0.str.contains(".") } ?? parts[0]
 }
 
 private func addressInfo(_ call: inout Call) throws -> Value? {
@@ -224,9 +227,9 @@ private func addressInfo(_ call: inout Call) throws -> Value? {
     let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
     let answers = try Resolver.addressInfo(host: host, service: service, family: family, type: type, proto: proto, flags: flags)
-    return .list(answers.map { answer in
+    return .list(try answers.map { answer in
         .tuple([familyValue(answer.family), kindValue(answer.type), .int(Int(answer.proto)),
-                .str(answer.canonicalName), addressValue(answer.address)])
+                .str(try decodeUTF8Strictly(answer.canonicalName)), addressValue(answer.address)])
     })
 }
 
@@ -248,14 +251,14 @@ private func nameInfo(_ call: inout Call) throws -> Value? {
             throw ShellError.osMessage("IPv4 sockaddr must be 2 tuple")
         }
         let result = try Resolver.nameInfo(address, flags: flags)
-        return .tuple([.str(result.host), .str(result.service)])
+        return .tuple([.str(try decodeUTF8Strictly(result.host)), .str(try decodeUTF8Strictly(result.service))])
     case .ipv6(let host, let port, _, _):
         // The tuple's flowinfo and scope id replace what getaddrinfo found
         // (`fe80::1%lo` included), as in CPython.
         let withScope = SocketAddress.ipv6(host: host, port: port, flowInfo: UInt32(truncatingIfNeeded: target.flowInfo),
                                            scopeID: UInt32(truncatingIfNeeded: target.scopeID))
         let result = try Resolver.nameInfo(withScope, flags: flags)
-        return .tuple([.str(result.host), .str(result.service)])
+        return .tuple([.str(try decodeUTF8Strictly(result.host)), .str(try decodeUTF8Strictly(result.service))])
     case .unix:
         throw ShellError.osMessage("getnameinfo(): unsupported family")
     }
