@@ -54,8 +54,14 @@ public enum Interruption {
     nonisolated(unsafe) private static var timerArmed = false
     /// SIGALRM's action outside `interrupt(after:)`: the default (which ends
     /// the process, as in Python), whatever sockshell's output installed for
-    /// it, or SIG_IGN when it was ignored at start.
-    nonisolated(unsafe) private static var alarmAction = sigaction()
+    /// it, or SIG_IGN when it was ignored at start. In plain memory, made
+    /// before the handler can run, as the handler reads it (a struct global
+    /// read by value in a handler is an AddressSanitizer global overflow).
+    private static let alarmAction: UnsafeMutablePointer<sigaction> = {
+        let pointer = UnsafeMutablePointer<sigaction>.allocate(capacity: 1)
+        pointer.initialize(to: sigaction())
+        return pointer
+    }()
 
     /// Interrupts whatever is waiting `seconds` from now, as Ctrl-C would:
     /// `--check` uses it so that an example that blocks for ever fails instead
@@ -78,13 +84,13 @@ public enum Interruption {
                     return
                 }
                 // Not the timer: what this SIGALRM would have done without it.
-                if Signals.isIgnored(Interruption.alarmAction) { return }
-                sigaction(signal, &Interruption.alarmAction, nil)
+                if Signals.isIgnored(Interruption.alarmAction.pointee) { return }
+                sigaction(signal, Interruption.alarmAction, nil)
                 Glibc.raise(signal)
             }
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_SIGINFO
-            sigaction(SIGALRM, &action, &alarmAction)
+            sigaction(SIGALRM, &action, alarmAction)
             timerArmed = true
         }
         var timer = itimerval()
@@ -98,7 +104,7 @@ public enum Interruption {
         var timer = itimerval()
         setitimer(__itimer_which_t(ITIMER_REAL.rawValue), &timer, nil)
         if timerArmed {
-            sigaction(SIGALRM, &alarmAction, nil)
+            sigaction(SIGALRM, alarmAction, nil)
             timerArmed = false
         }
         return timerFired != 0
