@@ -16,8 +16,10 @@ public final class Command {
     /// The C call underneath, for `help`; empty for shell commands.
     public let cCall: String
     /// What each argument is, in order, for completion: `socket`, `newname`,
-    /// `host`, `port`, `family`, `type`, `level`, `option`, `service`, `path`,
-    /// `data`, `setting`, `command`, or `-` for anything else.
+    /// `host`, `port`, `family`, `type`, `proto` (IPPROTO_), `level`,
+    /// `option`, `flags` (MSG_), `aiflags`, `niflags`, `shutdown`, `service`,
+    /// `protocol` (a name from /etc/protocols), `path`, `data`, `setting`,
+    /// `command`, or `-` for anything else.
     public let argumentKinds: [String]
     let run: (inout Call) throws -> Value?
 
@@ -52,4 +54,8 @@ struct Call {
     /// (`connect_ex`'s errno): not a failure of the command, but what `why`
     /// and `set explain on` explain.
     var returnedError: Error?
+    /// How the value is laid out for a terminal `width` columns wide (the
+    /// `sockets` table, the prose of `help` and `why`); nil for as it is.
+    /// Files, pipes and recordings always get the value as it is.
+    var fitted: ((_ width: Int) -> String)?
 }

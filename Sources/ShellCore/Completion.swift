@@ -14,8 +14,13 @@ public enum Completion {
     /// up to the cursor).
     public static func candidates(linePrefix: String, session: Session) -> Candidates {
         let (words, current) = split(linePrefix)
-        // `@PATH` where data goes and `> FILE` after any command are paths.
-        if current.hasPrefix("@") || words.last == ">" || words.last == ">>" { return .paths }
+        // `@PATH` where data goes and `> FILE` (or `>FILE`) after any command are paths.
+        if current.hasPrefix("@") || current.hasPrefix(">") || words.last == ">" || words.last == ">>" { return .paths }
+        // `$NAME.port`, `$NAME.host`, `$NAME.fd` go wherever a value does.
+        if current.hasPrefix("$") {
+            return .words(filter(session.entries.flatMap { entry in ["port", "host", "fd"].map { "$\(entry.name).\($0)" } },
+                                 current))
+        }
         guard let commandName = words.first else {
             return .words(filter(CommandTable.all.map(\.name) + CommandTable.aliases.keys, current))
         }
@@ -30,6 +35,10 @@ public enum Completion {
         case "command": options = CommandTable.all.map(\.name)
         case "family": options = constants(prefix: "AF_") + ConstantKind.family.shortWords.keys + ["tcp", "udp", "tcp6", "udp6"]
         case "type": options = constants(prefix: "SOCK_") + ConstantKind.type.shortWords.keys
+        case "proto": options = constants(prefix: "IPPROTO_") + ["tcp", "udp"]
+        case "aiflags": options = constants(prefix: "AI_")
+        case "niflags": options = constants(prefix: "NI_")
+        case "protocol": options = protocolNames()
         case "level": options = ["SOL_SOCKET"] + constants(prefix: "IPPROTO_") + ConstantKind.level.shortWords.keys
         case "option": options = optionNames(forLevel: previous)
         case "flags": options = constants(prefix: "MSG_")
@@ -42,11 +51,15 @@ public enum Completion {
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
-            } else if command.name == "set" && index == 1 && ["explain", "python", "trace"].contains(previous) {
+            } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager"].contains(previous) {
                 options = ["on", "off"]
             } else {
                 options = []
             }
+        }
+        // Constants may be written `socket.NAME`, as in Python.
+        if current.hasPrefix("socket.") {
+            return .words(filter(options.filter { $0.first?.isUppercase == true }.map { "socket." + $0 }, current))
         }
         return .words(filter(options, current))
     }
@@ -94,6 +107,12 @@ public enum Completion {
     /// Service names from /etc/services, for `getservbyname`.
     static func serviceNames() -> [String] {
         fieldsOfFile("/etc/services").compactMap { $0.first }
+    }
+
+    /// Protocol names from /etc/protocols (`tcp`, `udp`, `icmp`, ...), for
+    /// `getservbyname`'s PROTO and `getprotobyname`.
+    static func protocolNames() -> [String] {
+        fieldsOfFile("/etc/protocols").compactMap { $0.first } + ["tcp", "udp"]
     }
 
     /// Host names from /etc/hosts, for host arguments.

@@ -12,12 +12,21 @@ public protocol Output: AnyObject {
     /// EPIPE), once: the runner then stops, as a Python script stops at the
     /// print whose write raised BrokenPipeError.
     func takeWriteFailure() -> OutputLost?
+    /// A command's value on its way to the screen. `fitted`, when given,
+    /// lays the text out for a width (a table, a paragraph); an output that
+    /// knows its terminal's width shows that, and any other shows `text`.
+    func display(_ text: String, fitted: ((Int) -> String)?)
+    /// Ctrl-C ended a command; called before anything is printed about it,
+    /// so a terminal that echoed `^C` can end that row first.
+    func interrupted()
 }
 
 extension Output {
     /// Trace lines go with the errors unless the output says otherwise.
     public func trace(_ text: String) { error(text) }
     public func takeWriteFailure() -> OutputLost? { nil }
+    public func display(_ text: String, fitted: ((Int) -> String)?) { value(text) }
+    public func interrupted() {}
 }
 
 /// Values could not be written: what follows them cannot be seen either.

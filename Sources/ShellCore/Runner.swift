@@ -130,6 +130,7 @@ public final class Runner {
         } catch let exit as ExitRequest {
             throw exit
         } catch let partial as PartialResult {
+            if partial.error is Interrupted { output.interrupted() }
             logUnlessInterrupted(parsed, partial.error)
             try? deliver(partial.value, of: call)
             return report(partial.error, location: location, command: parsed)
@@ -152,7 +153,7 @@ public final class Runner {
         guard let value else { return }
         if case .none = value { return }
         guard let redirect = call.redirect else {
-            emitValue(displayText(value, mode: session.display))
+            emitValue(displayText(value, mode: session.display), fitted: call.fitted)
             return
         }
         guard !call.redirectConsumed else { return }
@@ -166,7 +167,7 @@ public final class Runner {
     private func noteReturned(_ error: Error, by parsed: ParsedCommand) {
         let failure = Failure(command: parsed, error: ShellError(error))
         session.lastFailure = failure
-        if session.explain { emitValue(explain(failure)) }
+        if session.explain { emitExplanation(failure) }
     }
 
     /// Output that could not be written ends the run at the command it was
@@ -188,9 +189,10 @@ public final class Runner {
         let shellError = ShellError(error)
         let failure = Failure(command: command, error: shellError)
         session.lastFailure = failure
+        if error is Interrupted { output.interrupted() }
         output.error((location.map { "\($0.file):\($0.line): " } ?? "") + shellError.line)
         recording?.output(shellError.line)
-        if session.explain { emitValue(explain(failure)) }
+        if session.explain { emitExplanation(failure) }
         if error is Interrupted {
             Interruption.clear()
             return .interrupted
@@ -203,9 +205,15 @@ public final class Runner {
     /// `record FILE`: the session being written as a transcript.
     var recording: Recording?
 
-    func emitValue(_ text: String) {
-        output.value(text)
+    func emitValue(_ text: String, fitted: ((Int) -> String)? = nil) {
+        output.display(text, fitted: fitted)
         recording?.output(text)
+    }
+
+    /// `set explain on`: the explanation, word-wrapped on a terminal as `why`'s is.
+    private func emitExplanation(_ failure: Failure) {
+        let text = explain(failure)
+        emitValue(text, fitted: { wordWrap(text, width: $0) })
     }
 
     /// Shows or stops showing every system call as strace would.

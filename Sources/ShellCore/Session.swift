@@ -60,6 +60,9 @@ public final class Session {
     public var showPython = false
     /// `set trace on`: show each system call as strace would.
     public var trace = false
+    /// `set pager off`: at the prompt, output taller than the terminal is
+    /// printed as it is instead of going through the pager.
+    public var pager = true
 
     /// The last command that failed, for `why`.
     public internal(set) var lastFailure: Failure?

@@ -5,8 +5,13 @@ import SocketCore
 /// The persistent history (SPEC section 6): `$XDG_STATE_HOME/sockshell/history`,
 /// else `~/.local/state/sockshell/history`; directory 0700, file 0600, the
 /// last 1000 lines, no blank lines and no line equal to the one before.
+///
+/// Several sessions at once share it as bash's `histappend` does: each entry
+/// is appended the moment it is typed, under the file's lock, so no session
+/// writes back an old copy over another's lines; the file is cut to the last
+/// 1000 under the same lock.
 struct HistoryFile {
-    static let limit: Int32 = 1000
+    static let limit = 1000
     let path: String
 
     static func standard() -> HistoryFile? {
@@ -19,7 +24,7 @@ struct HistoryFile {
 
     func load() {
         using_history()
-        stifle_history(HistoryFile.limit)
+        stifle_history(Int32(HistoryFile.limit))
         _ = read_history(path)
     }
 
@@ -28,17 +33,26 @@ struct HistoryFile {
         guard line.contains(where: { $0 != " " && $0 != "\t" }) else { return }
         if let last = HistoryFile.entries().last, last == line { return }
         add_history(line)
-        save()
+        append(line)
     }
 
-    /// Writes the whole history now, so a crash loses nothing typed.
-    func save() {
+    /// Appends one entry now, so neither a crash nor another session loses it.
+    private func append(_ line: String) {
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
         Files.makeDirectories(directory, mode: 0o700)
-        // Create the file private before readline writes into it.
-        if let fd = try? Files.openForWriting(path, append: true, mode: 0o600) { Files.close(fd) }
+        guard let file = try? LockedFile.lock(path, mode: 0o600) else { return }
+        defer { file.close() }
         Files.setMode(path, 0o600)
-        _ = write_history(path)
+        guard var bytes = try? file.contents() else { return }
+        var entry = Array((line + "\n").utf8)
+        // A file edited by hand may lack its last newline.
+        if let last = bytes.last, last != 0x0A { entry.insert(0x0A, at: 0) }
+        guard (try? file.append(entry)) != nil else { return }
+        bytes += entry
+        let newlines = bytes.indices.filter { bytes[$0] == 0x0A }
+        guard newlines.count > HistoryFile.limit else { return }
+        let firstKept = newlines[newlines.count - HistoryFile.limit - 1] + 1
+        try? file.replace(with: Array(bytes[firstKept...]), mode: 0o600)
     }
 
     /// Every history line, oldest first.

@@ -19,6 +19,15 @@ final class InteractiveTerminal {
     /// functions and cannot capture it.
     nonisolated(unsafe) static var session: Session?
     nonisolated(unsafe) static var completionWords: [String] = []
+    nonisolated(unsafe) static var completionIndex = 0
+    /// A paste's lines after the first, to run in order as if typed.
+    nonisolated(unsafe) static var pastedLines: [String] = []
+    /// What a paste left after its last newline, with the cursor's byte
+    /// offset in it: it goes back on the prompt for editing.
+    nonisolated(unsafe) static var pasteRemainder: (text: String, point: Int32)?
+    /// Ctrl-C arrived as a key: the terminal does not turn it into SIGINT
+    /// (`stty -isig`), or the key reader stood in for the signal.
+    nonisolated(unsafe) static var discardRequested = false
 
     init(runner: Runner, output: StandardOutput, color: Bool) {
         self.runner = runner
@@ -26,6 +35,9 @@ final class InteractiveTerminal {
         self.color = color
         self.history = HistoryFile.standard()
     }
+
+    /// The prompt as the screen shows it, for the lines of a paste after the first.
+    private var shownPrompt: String { color ? "\u{1B}[1msock> \u{1B}[0m" : "sock> " }
 
     /// Runs the prompt until Ctrl-D or `quit`; returns the exit status, or nil
     /// for "as the session went".
@@ -38,6 +50,8 @@ final class InteractiveTerminal {
         history?.load()
         runner.session.history = { HistoryFile.entries() }
         ResizeSignal.install()
+        ScreenOutput.atPrompt = true
+        ScreenOutput.pager = { [session = runner.session] in session.pager ? ScreenOutput.pagerCommand : nil }
 
         let prompt = color ? "\u{1}\u{1B}[1m\u{2}sock> \u{1}\u{1B}[0m\u{2}" : "sock> "
         let install = {
@@ -52,44 +66,104 @@ final class InteractiveTerminal {
             }
         }
         install()
-        defer { history?.save() }
         while true {
-            var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: Interruption.fileDescriptor, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: ResizeSignal.fileDescriptor, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, nfds_t(fds.count), -1) < 0 && errno != EINTR { return 1 }
-            if Interruption.isPending {
+            if Interruption.isPending || InteractiveTerminal.discardRequested {
                 Interruption.clear()
+                InteractiveTerminal.discardRequested = false
                 discardLine()
-                continue
             }
+            let ready = TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor, ResizeSignal.fileDescriptor])
             if ResizeSignal.takePending() { rl_resize_terminal() }
-            if fds[0].revents & Int16(POLLIN | POLLHUP) != 0 { rl_callback_read_char() }
+            if Interruption.isPending { continue }
+            if ready.first.map({ $0 & Int16(POLLIN | POLLHUP | POLLERR) != 0 }) == true { rl_callback_read_char() }
             while !InteractiveTerminal.completedLines.isEmpty {
                 guard let line = InteractiveTerminal.completedLines.removeFirst() else {
                     output.plain("\n")
                     return nil
                 }
-                history?.add(line)
                 do {
-                    _ = try runner.run(line: line)
+                    var outcome = try runTyped(line)
+                    // The rest of a paste, line by line, each shown after its
+                    // prompt as if typed; a Ctrl-C drops what is left of it.
+                    while outcome != .interrupted, !InteractiveTerminal.pastedLines.isEmpty {
+                        let next = InteractiveTerminal.pastedLines.removeFirst()
+                        output.plain(shownPrompt + shownAsTyped(next, column: 6) + "\n")
+                        outcome = try runTyped(next)
+                    }
+                    if outcome == .interrupted {
+                        InteractiveTerminal.pastedLines.removeAll()
+                        InteractiveTerminal.pasteRemainder = nil
+                    }
                 } catch let exit as ExitRequest {
                     return exit.code
                 } catch {}
-                output.flush()
                 install()
+                if let remainder = InteractiveTerminal.pasteRemainder {
+                    InteractiveTerminal.pasteRemainder = nil
+                    rl_insert_text(remainder.text)
+                    rl_point = min(remainder.point, rl_end)
+                    rl_redisplay()
+                }
             }
         }
     }
 
-    /// Ctrl-C at the prompt: the line is dropped and a fresh prompt drawn.
+    /// Runs one line typed (or pasted) at the prompt, after putting it in the history.
+    private func runTyped(_ line: String) throws -> Runner.Outcome {
+        history?.add(line)
+        ScreenOutput.interruptedRowEnded = false
+        var outcome = try runner.run(line: line)
+        output.flush()
+        // Ctrl-C while a command ran that never waited: nothing was cut short,
+        // but the terminal echoed `^C`, and the prompt goes below it.
+        if Interruption.isPending {
+            Interruption.clear()
+            output.interrupted()
+            outcome = .interrupted
+        }
+        return outcome
+    }
+
+    /// Ctrl-C at the prompt: the line stays on the screen as typed, `^C`
+    /// after it, and a fresh prompt is drawn on the row below.
     private func discardLine() {
-        rl_free_line_state()
+        // Leaves a reverse search (putting back the normal prompt and the
+        // line found) or a half-typed key sequence.
         rl_callback_sigcleanup()
-        rl_replace_line("", 0)
+        // The cursor to the end of the line, so no typed text is left to the
+        // right of `^C` to look as if it were still part of the line.
+        rl_point = rl_end
+        rl_redisplay()
         output.plain("^C\n")
+        rl_free_line_state()
+        rl_replace_line("", 1)
         rl_on_new_line()
         rl_redisplay()
+    }
+
+    /// A pasted line as readline would show it: control characters as `^X`,
+    /// tabs as spaces to the next stop, never raw.
+    private func shownAsTyped(_ line: String, column: Int) -> String {
+        var shown = ""
+        var column = column
+        for scalar in line.unicodeScalars {
+            switch scalar.value {
+            case 0x09:
+                let spaces = 8 - column % 8
+                shown += String(repeating: " ", count: spaces)
+                column += spaces
+            case 0x00..<0x20, 0x7F:
+                shown += "^" + String(UnicodeScalar(UInt8(scalar.value ^ 0x40)))
+                column += 2
+            case 0x80..<0xA0:
+                shown += "\\x" + String(scalar.value, radix: 16)
+                column += 4
+            default:
+                shown.unicodeScalars.append(scalar)
+                column += 1
+            }
+        }
+        return shown
     }
 
     private func configureReadline() {
@@ -98,6 +172,20 @@ final class InteractiveTerminal {
         // sockshell handles SIGINT and SIGWINCH itself, through its self-pipes.
         rl_catch_signals = 0
         rl_catch_sigwinch = 0
+        rl_getc_function = { _ in InteractiveTerminal.readKey() }
+        // Reads the init file and binds readline's defaults, so the bindings
+        // below are not overwritten by them.
+        rl_initialize()
+        for name in ["emacs", "vi-insert", "vi-command"] {
+            guard let keymap = rl_get_keymap_by_name(name) else { continue }
+            rl_bind_key_in_map(3, { _, _ in InteractiveTerminal.discardRequested = true; return 0 }, keymap)
+            if name == "vi-command" { continue }
+            rl_bind_keyseq_in_map("\u{1B}[200~", { count, key in
+                let result = rl_bracketed_paste_begin(count, key)
+                InteractiveTerminal.splitPaste()
+                return result
+            }, keymap)
+        }
         // `.` stays inside words (socket.AF_INET); `@`, `(`, `,` and `[` end them.
         rl_completer_word_break_characters = UnsafePointer(strdup(" \t\n\"';()[],>@"))
         rl_attempted_completion_function = { text, start, end in
@@ -120,7 +208,53 @@ final class InteractiveTerminal {
         }
     }
 
-    nonisolated(unsafe) static var completionIndex = 0
+    /// Readline's key reader. It waits on the Ctrl-C pipe beside stdin: a
+    /// Ctrl-C makes the terminal throw away what was typed and not yet read,
+    /// so a read that stdin's readiness promised could block until the next
+    /// key, and the new prompt would not be drawn until then.
+    static func readKey() -> Int32 {
+        var emptyWakeups = 0
+        while true {
+            if Interruption.isPending {
+                // Inside a paste readline reads until it gets the paste's end
+                // or EOF; a key would only be pasted. Elsewhere, the Ctrl-C
+                // key (bound to a discard) ends what readline is doing.
+                return rl_readline_state & UInt(RL_STATE_MOREINPUT) != 0 ? EOF : 3
+            }
+            let ready = TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor])
+            guard let stdin = ready.first, stdin != 0 else { continue }
+            if stdin & Int16(POLLHUP | POLLERR) == 0, TerminalDevice.bytesWaiting(0) == 0, emptyWakeups < 2 {
+                emptyWakeups += 1
+                continue
+            }
+            switch TerminalDevice.readByte(0) {
+            case .byte(let byte): return Int32(byte)
+            case .end: return EOF
+            case .nothing: continue
+            }
+        }
+    }
+
+    /// After readline inserted a paste: a paste with newlines in it is lines
+    /// to run one by one, as a terminal without bracketed paste would type
+    /// them (and as python3 and sqlite3 run them). The first is accepted now,
+    /// the others wait in `pastedLines`, and what follows the last newline
+    /// stays on the prompt to be edited.
+    static func splitPaste() {
+        // A paste cut short by Ctrl-C is discarded whole, not run in part.
+        guard !Interruption.isPending, let buffer = rl_line_buffer else { return }
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: Int(rl_end))
+        guard let lastNewline = bytes.lastIndex(of: 0x0A) else { return }
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        let remainder = lines.removeLast()
+        pasteRemainder = (remainder, max(0, rl_point - Int32(lastNewline + 1)))
+        pastedLines = Array(lines.dropFirst())
+        rl_replace_line(lines[0], 1)
+        rl_point = rl_end
+        rl_redisplay()
+        _ = rl_newline(1, 0x0A)
+    }
 }
 
 /// SIGWINCH as an event on a self-pipe, so a resize redraws the line.
@@ -132,6 +266,9 @@ enum ResizeSignal {
 
     static func install() {
         guard fds[0] < 0, pipe(&fds) == 0 else { return }
+        // Above the numbers sockets get, so the first socket at the prompt is
+        // fd 3, as in Python and in the lessons.
+        fds = fds.map(Files.moveHigh)
         for fd in fds { _ = fcntl(fd, F_SETFL, O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         signal(SIGWINCH) { _ in
             ResizeSignal.pending = 1

@@ -2,21 +2,32 @@
 """Drives the real sockshell binary through a pseudo-terminal and asserts
 what the screen shows: prompt, completion, history, Ctrl-C, Ctrl-D, colour.
 
-usage: interactive_test.py PATH_TO_SOCKSHELL
+usage: interactive_test.py PATH_TO_SOCKSHELL [-k SUBSTRING]
 Ends with the line "N passed, N failed"; exit status 1 if any failed.
+
+Tests of one topic live in topics/*.py and run in this file's namespace
+(Terminal, Screen, ENV, ...); `-k` runs only the tests whose name contains
+SUBSTRING.
 """
+import fcntl
+import glob
 import os
 import pty
 import re
 import select
+import shutil
 import signal
 import stat
+import struct
+import subprocess
 import sys
 import tempfile
+import termios
 import time
 import traceback
 
 BINARY = os.path.abspath(sys.argv[1])
+HERE = os.path.dirname(os.path.abspath(__file__))
 SGR = re.compile(rb"\x1b\[[0-9;]*m")
 # What a terminal would not show as text: escape sequences, bells, carriage returns.
 INVISIBLE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x07|\r")
@@ -25,14 +36,24 @@ INVISIBLE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x07|\r")
 class Terminal:
     """A sockshell on a pty, read with a timeout, like a tiny pexpect."""
 
-    def __init__(self, env_extra=None, args=()):
-        self.env = dict(os.environ, TERM="xterm", COLUMNS="200", LINES="50")
+    def __init__(self, env_extra=None, args=(), columns=200, rows=50, cwd=None):
+        self.env = dict(os.environ, TERM="xterm", COLUMNS=str(columns), LINES=str(rows))
         self.env.pop("NO_COLOR", None)
+        self.env.pop("PAGER", None)
         self.env.update(env_extra or {})
+        self.columns, self.rows = columns, rows
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
+            # The window size the kernel reports is the one readline and
+            # sockshell use; set it before the program starts.
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+            if cwd:
+                os.chdir(cwd)
             os.execve(BINARY, [BINARY, *args], self.env)
         self.screen = b""
+
+    def received(self, chunk):
+        self.screen += chunk
 
     def read_until(self, pattern, timeout=5.0):
         """Reads until `pattern` (bytes regex) appears in the new output."""
@@ -54,7 +75,7 @@ class Terminal:
                     chunk = b""
                 if not chunk:
                     raise AssertionError(f"sockshell ended while waiting for {pattern!r}; screen: {self.screen[-400:]!r}")
-                self.screen += chunk
+                self.received(chunk)
 
     def send(self, text):
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
@@ -71,7 +92,7 @@ class Terminal:
                 ready, _, _ = select.select([self.fd], [], [], 0.05)
                 if ready:
                     chunk = os.read(self.fd, 4096)
-                    self.screen += chunk
+                    self.received(chunk)
             except OSError:
                 pass
             pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -87,6 +108,92 @@ class Terminal:
         except (ProcessLookupError, ChildProcessError):
             pass
         os.close(self.fd)
+
+
+def require_pyte():
+    """pyte, a VT100 model, tells what a terminal would show; installed from
+    PyPI when missing, as the scripts install what a fresh machine lacks."""
+    try:
+        import pyte
+    except ImportError:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "pyte"], check=True, timeout=300,
+                       stdout=subprocess.DEVNULL)
+        import pyte
+    return pyte
+
+
+class Screen(Terminal):
+    """A Terminal whose output also drives a terminal emulator (pyte), so a
+    test asserts what a person would see, not which bytes went by."""
+
+    def __init__(self, env_extra=None, args=(), columns=80, rows=24, **keywords):
+        pyte = require_pyte()
+        self.emulator = pyte.Screen(columns, rows)
+        self.stream = pyte.ByteStream(self.emulator)
+        super().__init__(env_extra, args, columns=columns, rows=rows, **keywords)
+
+    def received(self, chunk):
+        super().received(chunk)
+        self.stream.feed(chunk)
+
+    def lines(self):
+        """The screen's rows as text, without trailing blanks or empty rows at the end."""
+        rows = [row.rstrip() for row in self.emulator.display]
+        while rows and not rows[-1]:
+            rows.pop()
+        return rows
+
+    def cursor(self):
+        return self.emulator.cursor.y, self.emulator.cursor.x
+
+    def settle(self, quiet=0.3, timeout=5.0):
+        """Reads until sockshell has printed nothing for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.fd], [], [], quiet)
+            if not ready:
+                return
+            try:
+                chunk = os.read(self.fd, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.received(chunk)
+
+    def wait_for(self, predicate, timeout=5.0, what="the screen"):
+        """Reads until predicate(lines) holds; fails showing the screen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if predicate(self.lines()):
+                return self.lines()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {what}; screen:\n" + "\n".join(self.lines()))
+            ready, _, _ = select.select([self.fd], [], [], min(left, 0.05))
+            if ready:
+                try:
+                    chunk = os.read(self.fd, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    raise AssertionError("sockshell ended; screen:\n" + "\n".join(self.lines()))
+                self.received(chunk)
+
+    def wait_for_line(self, text, timeout=5.0):
+        """Waits until a row of the screen is exactly `text` (trailing blanks aside)."""
+        return self.wait_for(lambda rows: text in rows, timeout, what=repr(text))
+
+    def prompt_ready(self, timeout=5.0):
+        """Waits for an empty prompt on the cursor's row, the cursor after it."""
+        def ready(rows):
+            y, x = self.cursor()
+            row = self.emulator.display[y].rstrip()
+            return row == "sock>" and x == 6
+        return self.wait_for(ready, timeout, what="an empty prompt")
+
+
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
 STATE = tempfile.mkdtemp(prefix="sockshell-interactive-")
@@ -227,7 +334,11 @@ def test_no_color_means_no_colour_codes():
 
 
 def main():
-    tests = [(name, test) for name, test in globals().items() if name.startswith("test_")]
+    for topic in sorted(glob.glob(os.path.join(HERE, "topics", "*.py"))):
+        with open(topic) as source:
+            exec(compile(source.read(), topic, "exec"), globals())
+    selected = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else ""
+    tests = [(name, test) for name, test in globals().items() if name.startswith("test_") and selected in name]
     passed = failed = 0
     for name, test in tests:
         try:

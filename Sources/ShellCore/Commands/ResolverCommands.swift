@@ -40,7 +40,7 @@ extension CommandTable {
                 cCall: "gethostbyaddr_r(3)", argumentKinds: ["host"], run: fullyQualifiedName),
         Command(name: "getservbyname", group: .resolver, usage: "SERVICE [PROTO]",
                 summary: "the port of a service from /etc/services", python: "socket.getservbyname(SERVICE, PROTO)",
-                cCall: "getservbyname_r(3)", argumentKinds: ["service", "-"], run: { call in
+                cCall: "getservbyname_r(3)", argumentKinds: ["service", "protocol"], run: { call in
                     let service = try call.arguments.text("SERVICE")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
                     try call.arguments.finish()
@@ -53,7 +53,7 @@ extension CommandTable {
                 }),
         Command(name: "getservbyport", group: .resolver, usage: "PORT [PROTO]",
                 summary: "the service name of a port", python: "socket.getservbyport(PORT, PROTO)",
-                cCall: "getservbyport_r(3)", argumentKinds: ["port", "-"], run: { call in
+                cCall: "getservbyport_r(3)", argumentKinds: ["port", "protocol"], run: { call in
                     let port = try call.arguments.integer("PORT")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
                     try call.arguments.finish()
@@ -66,7 +66,7 @@ extension CommandTable {
                 }),
         Command(name: "getprotobyname", group: .resolver, usage: "NAME",
                 summary: "the number of a protocol from /etc/protocols", python: "socket.getprotobyname(NAME)",
-                cCall: "getprotobyname_r(3)", argumentKinds: ["-"], run: { call in
+                cCall: "getprotobyname_r(3)", argumentKinds: ["protocol"], run: { call in
                     let name = try call.arguments.text("NAME")
                     try call.arguments.finish()
                     try checkNoNull(name)
@@ -76,10 +76,10 @@ extension CommandTable {
         Command(name: "getaddrinfo", group: .resolver, usage: "HOST PORT [FAMILY] [TYPE] [PROTO] [FLAGS]",
                 summary: "every (family, type, proto, canonname, address) for HOST and PORT",
                 python: "socket.getaddrinfo(HOST, PORT, FAMILY, TYPE, PROTO, FLAGS)", cCall: "getaddrinfo(3)",
-                argumentKinds: ["host", "port", "family", "type", "-", "-"], run: addressInfo),
+                argumentKinds: ["host", "port", "family", "type", "proto", "aiflags"], run: addressInfo),
         Command(name: "getnameinfo", group: .resolver, usage: "HOST PORT FLAGS",
                 summary: "(host, service) names for an address", python: "socket.getnameinfo((HOST, PORT), FLAGS)",
-                cCall: "getnameinfo(3)", argumentKinds: ["host", "port", "-"], run: nameInfo),
+                cCall: "getnameinfo(3)", argumentKinds: ["host", "port", "niflags"], run: nameInfo),
         Command(name: "inet_aton", group: .resolver, usage: "ADDR",
                 summary: "an IPv4 address as 4 bytes (accepts short forms like 127.1)", python: "socket.inet_aton(ADDR)",
                 cCall: "inet_aton(3)", argumentKinds: ["host"], run: { call in

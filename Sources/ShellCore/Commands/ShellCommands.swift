@@ -38,7 +38,7 @@ extension CommandTable {
                     return nil
                 }),
         Command(name: "set", group: .shell, usage: "[OPTION VALUE]",
-                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace on|off",
+                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager on|off",
                 python: "", cCall: "", argumentKinds: ["setting", "-"], run: setting),
         Command(name: "quit", group: .shell, usage: "[CODE]",
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
@@ -55,14 +55,14 @@ extension CommandTable {
 struct SourceFailed: Error {}
 
 /// The settings `set` knows, in the order it lists them.
-public let settingNames = ["display", "maxline", "explain", "python", "trace"]
+public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager"]
 
 private func setting(_ call: inout Call) throws -> Value? {
     let session = call.session
     if call.arguments.isEmpty {
         let onOff = { (flag: Bool) in flag ? "on" : "off" }
         return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)\nexplain \(onOff(session.explain))\n"
-                         + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))")
+                         + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))\npager \(onOff(session.pager))")
     }
     let name = try call.arguments.text("OPTION")
     switch name {
@@ -88,6 +88,9 @@ private func setting(_ call: inout Call) throws -> Value? {
         let on = try call.arguments.boolean("VALUE")
         try call.arguments.finish()
         call.runner.setTrace(on)
+    case "pager":
+        session.pager = try call.arguments.boolean("VALUE")
+        try call.arguments.finish()
     default:
         throw ShellError.value("unknown setting \(pythonStringRepr(name)); settings: \(settingNames.joined(separator: ", "))")
     }
@@ -121,7 +124,7 @@ private func help(_ call: inout Call) throws -> Value? {
                 lines.append("  \(command.name)\(padding)\(command.summary)")
             }
         }
-        return .verbatim(lines.joined(separator: "\n"))
+        return wrapped(lines.joined(separator: "\n"), &call)
     }
     let name = try call.arguments.text("COMMAND")
     try call.arguments.finish()
@@ -144,5 +147,5 @@ private func help(_ call: inout Call) throws -> Value? {
         lines.append("  Errors you may meet:")
         lines += errors.map { "    \($0)" }
     }
-    return .verbatim(lines.joined(separator: "\n"))
+    return wrapped(lines.joined(separator: "\n"), &call)
 }

@@ -6,7 +6,7 @@ extension CommandTable {
         Command(name: "socket", group: .sockets, usage: "NAME [FAMILY] [TYPE] [PROTO]",
                 summary: "create a socket (AF_INET, SOCK_STREAM unless told; tcp, udp, tcp6, udp6 set both)",
                 python: "NAME = socket.socket(FAMILY, TYPE, PROTO)", cCall: "socket(2)",
-                argumentKinds: ["newname", "family", "type", "-"], run: socketCommand),
+                argumentKinds: ["newname", "family", "type", "proto"], run: socketCommand),
         Command(name: "socketpair", group: .sockets, usage: "A B [FAMILY] [TYPE]",
                 summary: "create two connected sockets (AF_UNIX, SOCK_STREAM unless told)",
                 python: "A, B = socket.socketpair(FAMILY, TYPE)", cCall: "socketpair(2)",
@@ -356,5 +356,6 @@ private func socketsTable(_ call: inout Call) throws -> Value? {
                      socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived),
                      options.isEmpty ? "-" : options])
     }
+    call.fitted = { fitSocketsTable(rows, width: $0) }
     return .verbatim(formatTable(rows))
 }

@@ -7,7 +7,7 @@ extension CommandTable {
                 python: "", cCall: "", argumentKinds: [], run: { call in
                     try call.arguments.finish()
                     guard let failure = call.session.lastFailure else { return .verbatim("No command has failed yet.") }
-                    return .verbatim(explain(failure))
+                    return wrapped(explain(failure), &call)
                 }),
         Command(name: "tcpinfo", group: .options, usage: "NAME",
                 summary: "the kernel's TCP_INFO for a TCP socket: state, rtt, cwnd, retransmits, bytes acked ...",

@@ -1,0 +1,61 @@
+import Glibc
+
+/// Another program sockshell starts and waits for: the pager.
+public struct ChildProcess {
+    public let pid: pid_t
+    /// The write end of a pipe that is the child's standard input.
+    public let input: Int32
+
+    /// Runs `command` through `/bin/sh -c`, as git runs `$PAGER`, with its
+    /// standard input a new pipe and everything else the terminal's. SIGPIPE,
+    /// which sockshell ignores, is the default again in the child. The
+    /// corresponding C function is `posix_spawn`.
+    public static func shell(_ command: String) throws -> ChildProcess {
+        var fds: [Int32] = [-1, -1]
+        _ = try valueOrErrno { pipe(&fds) }
+        // Close-on-exec: the child gets the read end as its stdin only.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        let arguments = ["/bin/sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
+        _ = Glibc.close(fds[0])
+        guard result == 0 else {
+            _ = Glibc.close(fds[1])
+            throw Errno(rawValue: result)
+        }
+        return ChildProcess(pid: pid, input: fds[1])
+    }
+
+    /// The first executable `name` in `$PATH`, as a shell would find it.
+    /// The corresponding C function is `access`.
+    public static func findProgram(_ name: String) -> String? {
+        let path = Files.environment("PATH") ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = directory + "/" + name
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    /// Closes the child's input and waits for it to end. The corresponding C
+    /// function is `waitpid`.
+    public func finish() {
+        _ = Glibc.close(input)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+}
