@@ -54,23 +54,30 @@ public enum Transcript {
 
     /// Whether `actual` matches `expected`, where `...` inside a line matches
     /// any text and a line that is only `...` matches any number of lines.
+    /// Iterative (no recursion, so a long output cannot overflow the stack):
+    /// the greedy wildcard walk that backtracks only to the latest `...`,
+    /// linear unless `...` lines keep retrying.
     public static func matches(expected: [String], actual: [String]) -> Bool {
-        var memo: [Int: Bool] = [:]
-        func match(_ e: Int, _ a: Int) -> Bool {
-            let key = e * (actual.count + 1) + a
-            if let known = memo[key] { return known }
-            let result: Bool
-            if e == expected.count {
-                result = a == actual.count
-            } else if expected[e] == "..." {
-                result = match(e + 1, a) || (a < actual.count && match(e, a + 1))
+        var e = 0, a = 0
+        var star: Int?, starActual = 0
+        while a < actual.count {
+            if e < expected.count, expected[e] == "..." {
+                star = e
+                starActual = a
+                e += 1
+            } else if e < expected.count, lineMatches(expected[e], actual[a]) {
+                e += 1
+                a += 1
+            } else if let star {
+                e = star + 1
+                starActual += 1
+                a = starActual
             } else {
-                result = a < actual.count && lineMatches(expected[e], actual[a]) && match(e + 1, a + 1)
+                return false
             }
-            memo[key] = result
-            return result
         }
-        return match(0, 0)
+        while e < expected.count, expected[e] == "..." { e += 1 }
+        return e == expected.count
     }
 
     /// One line against a pattern in which `...` matches any text.
