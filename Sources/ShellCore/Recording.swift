@@ -8,16 +8,28 @@ import SocketCore
 final class Recording {
     let path: String
     private let fd: Int32
+    /// The first write that failed (ENOSPC on a full disk); the runner
+    /// reports it once and stops the recording.
+    private var writeFailure: Errno?
 
+    /// Opens FILE and writes the header; a file that cannot take it (a full
+    /// disk, /dev/full) is an error now, as Python's `write` raises.
     init(path: String) throws {
         do { fd = Files.moveHigh(try Files.openForWriting(path, append: false)) } catch let error as Errno {
             throw fileError(error, path)
         }
         self.path = path
         write("Recorded by sockshell; check it with: sockshell --check \(path)\n\n")
+        if let failure = takeWriteFailure() { throw ShellError.os(failure) }
     }
 
     deinit { Files.close(fd) }
+
+    /// The write error not yet reported, if any.
+    func takeWriteFailure() -> Errno? {
+        defer { writeFailure = nil }
+        return writeFailure
+    }
 
     func command(_ source: String) {
         write("sock> \(source)\n")
@@ -31,7 +43,9 @@ final class Recording {
 
     private func write(_ text: String) {
         let bytes = Array(text.utf8)
-        try? bytes.withUnsafeBytes { try Files.writeAll(fd, $0) }
+        do { try bytes.withUnsafeBytes { try Files.writeAll(fd, $0) } } catch let error as Errno {
+            if writeFailure == nil { writeFailure = error }
+        } catch {}
     }
 
     /// Replaces the port of every `('host', PORT` whose PORT is in the

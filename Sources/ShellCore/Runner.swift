@@ -81,8 +81,13 @@ public final class Runner {
             try stopIfOutputLost(at: location(index), command: parsed)
             if echo { output.value("sock> " + parsed.source) }
             if parsed.name != "record" { recording?.command(parsed.source) }
-            let outcome = try run(parsed, location: location(index))
+            var outcome = try run(parsed, location: location(index))
             try stopIfOutputLost(at: location(index), command: parsed)
+            if let failure = recording?.takeWriteFailure() {
+                // The recording is incomplete from here: say so once, and stop it.
+                recording = nil
+                if outcome != .interrupted { outcome = report(failure, location: location(index), command: parsed) }
+            }
             switch outcome {
             case .succeeded: continue
             case .interrupted: return .interrupted
@@ -191,7 +196,8 @@ public final class Runner {
         session.lastFailure = failure
         if error is Interrupted { output.interrupted() }
         output.error((location.map { "\($0.file):\($0.line): " } ?? "") + shellError.line)
-        recording?.output(shellError.line)
+        // `record` is not in the recording, nor is its error.
+        if command?.name != "record" { recording?.output(shellError.line) }
         if session.explain { emitExplanation(failure) }
         if error is Interrupted {
             Interruption.clear()

@@ -27,8 +27,8 @@ extension CommandTable {
                 python: "", cCall: "", argumentKinds: ["path"], run: { call in
                     let target = try call.arguments.text("FILE")
                     try call.arguments.finish()
-                    call.runner.recording = nil
-                    if target != "off" { call.runner.recording = try Recording(path: target) }
+                    // A FILE that fails leaves the running recording as it was.
+                    call.runner.recording = target == "off" ? nil : try Recording(path: target)
                     return nil
                 }),
         Command(name: "export", group: .shell, usage: "python FILE",
