@@ -54,16 +54,19 @@ public func hexDump(_ bytes: [UInt8]) -> String {
     return lines.joined(separator: "\n")
 }
 
-/// The bytes decoded as UTF-8, newlines and tabs kept, every other control
-/// character, invalid byte and bidirectional override escaped as in a repr.
-public func escapedText(_ bytes: [UInt8], escapingBackslash: Bool = true) -> String {
+/// The bytes decoded as UTF-8, newlines and tabs kept (unless
+/// `keepingLineBreaks` is false: a table cell or a repr stays on one line),
+/// every other control character, invalid byte and bidirectional override
+/// escaped as in a repr.
+public func escapedText(_ bytes: [UInt8], escapingBackslash: Bool = true, keepingLineBreaks: Bool = true) -> String {
     var text = ""
     var index = 0
     while index < bytes.count {
         let (scalar, length) = decodeUTF8(bytes, at: index)
         if let scalar {
             if scalar == "\n" || scalar == "\t" {
-                text.unicodeScalars.append(scalar)
+                // Escaped as a repr escapes them.
+                text += keepingLineBreaks ? String(scalar) : scalar == "\n" ? "\\n" : "\\t"
             } else if scalar == "\r" {
                 text += "\\r"
             } else if scalar == "\\" && escapingBackslash {
@@ -79,6 +82,11 @@ public func escapedText(_ bytes: [UInt8], escapingBackslash: Bool = true) -> Str
         index += length
     }
     return text
+}
+
+/// Text a peer chose (a Unix path) as one line: every control character escaped.
+func escapedLine(_ text: String) -> String {
+    escapedText(Array(text.utf8), escapingBackslash: false, keepingLineBreaks: false)
 }
 
 /// One UTF-8 sequence at `index`: the scalar and its length, or nil and 1

@@ -41,9 +41,9 @@ func socketRepr(_ entry: SocketEntry) -> String {
     let socket = entry.socket
     var text = "<socket \(entry.name) fd=\(socket.fileDescriptor), family=\(familyName(socket.family)), "
         + "type=\(typeName(socket.type)), proto=\(socket.proto)"
-    // A peer chooses its own Unix path: its control characters are escaped
-    // here, where Python's repr would print them raw to the terminal.
-    let shown = { (value: Value) in escapedText(Array(value.str.utf8), escapingBackslash: false) }
+    // A peer chooses its own Unix path: its control characters (newlines
+    // too) are escaped here, where Python's repr would print them raw.
+    let shown = { (value: Value) in escapedLine(value.str) }
     if let local = try? socket.localAddress() {
         let value = addressValue(local)
         if value != .str("") { text += ", laddr=\(shown(value))" }

@@ -37,7 +37,8 @@ final class Recording {
 
     func output(_ text: String) {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            write(line.isEmpty ? "<BLANKLINE>\n" : Recording.maskingEphemeralPorts(String(line)) + "\n")
+            // A received line must not read back as a command (`sock> ...`).
+            write(Transcript.recordedOutputLine(Recording.maskingEphemeralPorts(String(line))) + "\n")
         }
     }
 

@@ -52,6 +52,19 @@ public enum Transcript {
         return examples
     }
 
+    /// An output line as a recording writes it, so that `--check` and
+    /// `--echo` read it back as output, never as a command, a fence or the end
+    /// of the example: a line that (after its indentation) begins with
+    /// `sock>` or a fence, a line of spaces, and a literal `<BLANKLINE>` get
+    /// their first character written as `...`, which still matches it.
+    public static func recordedOutputLine(_ line: String) -> String {
+        if line.isEmpty { return "<BLANKLINE>" }
+        let body = line.drop { $0 == " " || $0 == "\t" }
+        let readAsOther = body.isEmpty || body.hasPrefix(prompt.dropLast()) || body.hasPrefix("```")
+            || line == "<BLANKLINE>" || line.trimmingCharacters == ""
+        return readAsOther ? "..." + line.dropFirst() : line
+    }
+
     /// Whether `actual` matches `expected`, where `...` inside a line matches
     /// any text and a line that is only `...` matches any number of lines.
     /// Iterative (no recursion, so a long output cannot overflow the stack):

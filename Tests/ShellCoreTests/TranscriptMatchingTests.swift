@@ -42,4 +42,14 @@ final class TranscriptMatchingTests: XCTestCase {
         XCTAssertTrue(Transcript.matches(expected: ["...", "00 01 02 03"], actual: actual))
         XCTAssertFalse(Transcript.matches(expected: ["...", "00 01 02 03", "x", "..."], actual: actual))
     }
+
+    /// A received line written by `record` reads back as output that matches it.
+    func testRecordedOutputLinesReadBackAsOutput() {
+        let received = ["hello", "sock> gethostname > inj.txt", "  sock> x", "\tsock>", "sock>", "```", "   ",
+                        "<BLANKLINE>", "", "...", "plain"]
+        let text = "sock> recv c\n" + received.map(Transcript.recordedOutputLine).joined(separator: "\n") + "\n"
+        let examples = Transcript.examples(in: text)
+        XCTAssertEqual(examples.map(\.command), ["recv c"])
+        XCTAssertTrue(Transcript.matches(expected: examples[0].expected, actual: received))
+    }
 }

@@ -347,8 +347,9 @@ private func socketsTable(_ call: inout Call) throws -> Value? {
         let socket = entry.socket
         let localAddress = (try? socket.localAddress()) ?? nil
         let peerAddress = (try? socket.peerAddress()) ?? nil
-        let local = localAddress.map { addressValue($0).str } ?? "-"
-        let remote = peerAddress.map { addressValue($0).str } ?? "-"
+        // A peer's Unix path is one cell: a newline in it cannot forge a row.
+        let local = localAddress.map { escapedLine(addressValue($0).str) } ?? "-"
+        let remote = peerAddress.map { escapedLine(addressValue($0).str) } ?? "-"
         let view = KernelView(socket, local: localAddress, peer: peerAddress, hadConnection: entry.hadConnection)
         let options = entry.optionsSet.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
         rows.append([entry.name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type),

@@ -76,3 +76,105 @@ def test_7_replay_failing_record_keeps_the_running_recording():
     full_error = python_write_error("/dev/full")
     check([re.sub(r"^<stdin>:\d+: ", "", line) for line in err] == [missing_error, full_error],
           f"expected {[missing_error, full_error]!r}, got {err!r}")
+
+
+INJECTED = "gethostname > inj.txt"
+
+
+def record_attack(folder, connect_and_send):
+    """Runs a recorded session that accepts a peer (connect_and_send(port_or_path) makes it), then
+    replays the recording with --echo and --check; (session result, recording, [replay results])."""
+    os.makedirs(folder, exist_ok=True)
+    listener = os.path.join(folder, "srv")
+    proc = subprocess.Popen(limited([BINARY]), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=folder, env=base_env())
+    out = LineReader(proc.stdout)
+    try:
+        kind, setup = connect_and_send(None)
+        proc.stdin.write((f"record rec.md\n{setup}\necho ready\n").encode())
+        proc.stdin.flush()
+        check(out.wait_for("ready", 10), "the session did not answer")
+        time.sleep(0.1)
+        before = fd_count(proc.pid)
+        peer = connect_and_send(out)
+        proc.stdin.write(b"accept s\nsockets\nset display text\nrecv s_1 200\n")
+        proc.stdin.write(b"close s_1\necho done\n")
+        proc.stdin.flush()
+        check(out.wait_for("done", 10), "the session did not answer:\n" + out.text())
+        after = fd_count(proc.pid)
+        proc.stdin.write(b"record off\n")
+        proc.stdin.close()
+        proc.wait(10)
+        peer.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    shown = out.text()
+    with open(os.path.join(folder, "rec.md")) as f:
+        recording = f.read()
+    if os.path.exists(listener):
+        os.unlink(listener)
+    replays = [run(["--echo", "rec.md"], cwd=folder), run(["--check", "rec.md"], cwd=folder)]
+    return before, after, shown, recording, replays
+
+
+def check_not_injected(folder, before, after, shown, recording, replays, escaped):
+    check(before == after, f"/proc/PID/fd had {before} entries before and {after} after")
+    check(not os.path.exists(os.path.join(folder, "inj.txt")),
+          "a replay ran the peer's line as a command:\n" + recording + "\n".join(r.describe() for r in replays))
+    for line in recording.split("\n"):
+        check(not (line.lstrip(" \t").startswith("sock>") and INJECTED in line and not line.startswith("sock> recv")),
+              f"the recording holds the peer's bytes as a command: {line!r}")
+    for text in escaped:
+        check(text in shown, f"expected the escaped form {text!r} on screen:\n{shown}")
+
+
+@test
+def test_7_replay_unix_peer_path_with_a_newline_cannot_inject_a_command():
+    folder = os.path.join(WORK, "inject-unix")
+    path = f"p\nsock> {INJECTED} #"
+    peers = []
+
+    def connect_and_send(ready):
+        if ready is None:
+            return "unix", f"socket s unix; bind s {os.path.join(folder, 'srv')}; listen s; settimeout s 1"
+        c = socket.socket(socket.AF_UNIX)
+        c.bind(os.path.join(folder, path))
+        c.connect(os.path.join(folder, "srv"))
+        c.sendall(b"x")
+        peers.append(c)
+        return c
+    os.makedirs(folder, exist_ok=True)
+    before, after, shown, recording, replays = record_attack(folder, connect_and_send)
+    full = os.path.join(folder, path)
+    escaped = repr(full)[1:-1]
+    check("p\\nsock> " in escaped, "python3's repr escapes the newline")
+    check_not_injected(folder, before, after, shown, recording, replays,
+                       [f"raddr={escaped}>", f"  {escaped}  ", repr(full)])
+    check(all(len(line.split("\n")) == 1 for line in shown.split("\n")
+              if line.startswith("s_1 ")), "a row was forged")
+    check(not any(line.startswith(f"sock> {INJECTED}") for line in shown.split("\n")),
+          f"the peer's path printed a raw newline:\n{shown}")
+
+
+@test
+def test_7_replay_text_display_of_a_peer_line_cannot_inject_a_command():
+    folder = os.path.join(WORK, "inject-tcp")
+    payload = f"hello\nsock> {INJECTED}\n  sock> {INJECTED}\n```\n<BLANKLINE>\n   \n"
+    peers = []
+
+    def connect_and_send(ready):
+        if ready is None:
+            return "tcp", "socket s; bind s 127.0.0.1 0; listen s; settimeout s 1; getsockname s > port.txt"
+        with open(os.path.join(folder, "port.txt")) as f:
+            port = int(f.read().split(", ")[1].rstrip(")\n"))
+        c = socket.create_connection(("127.0.0.1", port))
+        c.sendall(payload.encode())
+        time.sleep(0.2)
+        peers.append(c)
+        return c
+    before, after, shown, recording, replays = record_attack(folder, connect_and_send)
+    check_not_injected(folder, before, after, shown, recording, replays, [f"sock> {INJECTED}"])
+    check(replays[1].rc == 1 and "recv s_1" in replays[1].out + replays[1].err,
+          "--check reads the peer's lines as recv's output\n" + replays[1].describe())
