@@ -172,8 +172,12 @@ private final class Translator {
 
     /// The Python variable for a session name: the name itself, or the name
     /// and `_` when Python or the script already uses it (`if_`, `socket_`).
+    /// A name that is a reserved one and underscores gets one more too
+    /// (`print_` is `print__`), so two sockets never share a variable.
     func variable(_ name: String) -> String {
-        guard Translator.reserved.contains(name) else { return name }
+        var stem = Substring(name)
+        while stem.hasSuffix("_"), !Translator.reserved.contains(String(stem)) { stem = stem.dropLast() }
+        guard Translator.reserved.contains(String(stem)) else { return name }
         renamed[name + "_"] = name
         return name + "_"
     }
@@ -184,15 +188,30 @@ private final class Translator {
         let keywords = ["False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
                         "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in",
                         "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield"]
-        let builtins = ["abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes",
-                        "callable", "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict",
-                        "dir", "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset",
-                        "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance",
-                        "issubclass", "iter", "len", "license", "list", "locals", "map", "max", "memoryview", "min",
-                        "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit", "range", "repr",
-                        "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super",
-                        "tuple", "type", "vars", "zip", "Exception", "BaseException", "ValueError", "TypeError",
-                        "NameError", "OSError", "OverflowError"]
+        // Every name of Python's builtins module (python3 -c "print(dir(__import__('builtins')))").
+        let builtins = ["ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup",
+                        "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError",
+                        "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError",
+                        "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning", "EnvironmentError", "Exception",
+                        "ExceptionGroup", "False", "FileExistsError", "FileNotFoundError", "FloatingPointError",
+                        "FutureWarning", "GeneratorExit", "IOError", "ImportError", "ImportWarning", "IndentationError",
+                        "IndexError", "InterruptedError", "IsADirectoryError", "KeyError", "KeyboardInterrupt",
+                        "LookupError", "MemoryError", "ModuleNotFoundError", "NameError", "None", "NotADirectoryError",
+                        "NotImplemented", "NotImplementedError", "OSError", "OverflowError", "PendingDeprecationWarning",
+                        "PermissionError", "ProcessLookupError", "RecursionError", "ReferenceError", "ResourceWarning",
+                        "RuntimeError", "RuntimeWarning", "StopAsyncIteration", "StopIteration", "SyntaxError",
+                        "SyntaxWarning", "SystemError", "SystemExit", "TabError", "TimeoutError", "True", "TypeError",
+                        "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError",
+                        "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError", "Warning",
+                        "ZeroDivisionError", "__build_class__", "__debug__", "__doc__", "__import__", "__loader__",
+                        "__name__", "__package__", "__spec__", "abs", "aiter", "all", "anext", "any", "ascii", "bin",
+                        "bool", "breakpoint", "bytearray", "bytes", "callable", "chr", "classmethod", "compile", "complex",
+                        "copyright", "credits", "delattr", "dict", "dir", "divmod", "enumerate", "eval", "exec", "exit",
+                        "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr", "hash", "help", "hex",
+                        "id", "input", "int", "isinstance", "issubclass", "iter", "len", "license", "list", "locals", "map",
+                        "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property",
+                        "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod",
+                        "str", "sum", "super", "tuple", "type", "vars", "zip"]
         let script = ["socket", "select", "sys", "time", "traceback", "e", "addr", "out", "chunk", "failed", "show",
                       "show_error", "save", "Shown", "DISPLAY", "MAXLINE", "RENAMED", "buffers", "recv", "recvfrom",
                       "recvline", "recvuntil", "recvall", "accepted", "accept_default", "accept_numbers",

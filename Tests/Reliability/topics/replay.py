@@ -178,3 +178,21 @@ def test_7_replay_text_display_of_a_peer_line_cannot_inject_a_command():
     check_not_injected(folder, before, after, shown, recording, replays, [f"sock> {INJECTED}"])
     check(replays[1].rc == 1 and "recv s_1" in replays[1].out + replays[1].err,
           "--check reads the peer's lines as recv's output\n" + replays[1].describe())
+
+
+@test
+def test_7_replay_export_gives_print_and_print__distinct_variables():
+    script_path = os.path.join(WORK, "names.py")
+    session = ("socketpair print print_; sendall print b'to print_'; recv print_ 20; "
+               "socketpair len ConnectionError; sendall ConnectionError b'to len'; recv len 20; "
+               "socketpair KeyError KeyError_; sendall KeyError_ b'x'; recv KeyError 5; "
+               "close print_; sendall print b'gone'; close print; "
+               f"export python {script_path}")
+    result = run(["-c", session])
+    py = subprocess.run([sys.executable, script_path], capture_output=True, cwd=WORK, timeout=TIMEOUT)
+    shown = py.stdout.decode("utf-8", "backslashreplace").split("\n")[:-1]
+    shown_err = py.stderr.decode().split("\n")[:-1]
+    expect(result, out=shown, note="the exported script prints what the session printed")
+    check(shown[:3] == ["b'to print_'", "b'to len'", "b'x'"], f"the script mixed sockets up: {shown!r}")
+    check([re.sub(r"^<command>:\d+: ", "", line) for line in result.err_lines] == shown_err,
+          f"errors differ: session {result.err_lines!r}, script {shown_err!r}")
