@@ -116,16 +116,19 @@ public enum Completion {
     }
 
     /// Host names from /etc/hosts, for host arguments.
-    static func hostNames() -> [String] {
-        fieldsOfFile("/etc/hosts").flatMap { $0.dropFirst() } + ["localhost"]
+    static func hostNames(file: String = "/etc/hosts") -> [String] {
+        fieldsOfFile(file).flatMap { $0.dropFirst() } + ["localhost"]
     }
 
     /// The white-space separated fields of each non-comment line of a file.
+    /// A field with a control character (ESC, U+009B CSI, ...) is never
+    /// offered: completing it would write it to the terminal raw.
     private static func fieldsOfFile(_ path: String) -> [[String]] {
         guard let bytes = try? Files.read(path) else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
             let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let fields = content.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                .filter { $0.unicodeScalars.allSatisfy { escapedIfUnprintable($0) == nil } }
             return fields.isEmpty ? nil : fields
         }
     }

@@ -65,7 +65,7 @@ public final class Runner {
     }
 
     private func failedToParse(_ line: String, _ error: Error, location: Location?) -> Outcome {
-        if echo { output.value("sock> " + line.trimmingSpaces) }
+        if echo { output.value("sock> " + escapedLine(line.trimmingSpaces)) }
         recording?.command(line.trimmingSpaces)
         return report(error, location: location, command: nil)
     }
@@ -79,7 +79,7 @@ public final class Runner {
             // bytecodes; the command it falls before does not run.
             if Interruption.isPending { return report(Interrupted(), location: location(index), command: nil) }
             try stopIfOutputLost(at: location(index), command: parsed)
-            if echo { output.value("sock> " + parsed.source) }
+            if echo { output.value("sock> " + escapedLine(parsed.source)) }
             if parsed.name != "record" { recording?.command(parsed.source) }
             var outcome = try run(parsed, location: location(index))
             try stopIfOutputLost(at: location(index), command: parsed)

@@ -17,8 +17,10 @@ public struct ShellError: Error, Equatable {
         self.code = code
     }
 
-    /// The line printed for it.
-    public var line: String { message.isEmpty ? type : "\(type): \(message)" }
+    /// The line printed for it. The message can hold the user's own text (a
+    /// command name, an argument): its control characters are escaped, as
+    /// every received byte is, so ESC or BEL never reaches the terminal raw.
+    public var line: String { message.isEmpty ? type : "\(type): \(escapedLine(message))" }
 
     /// An OSError for `errno`, under the subclass CPython's errno map gives it
     /// (`ConnectionRefusedError`, `BrokenPipeError`, ...).

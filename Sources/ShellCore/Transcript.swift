@@ -156,7 +156,9 @@ public enum Transcript {
                 block.append("Got:")
                 block += actual.isEmpty ? ["    (nothing)"] : actual.map { "    " + ($0.isEmpty ? "<BLANKLINE>" : $0) }
                 if timedOut { block.append("(interrupted: the example ran longer than \(Int(exampleTimeLimit)) s)") }
-                report.mismatches.append(block.joined(separator: "\n"))
+                // The file's own lines, escaped as output is: a transcript
+                // cannot write ESC or BEL to the terminal that checks it.
+                report.mismatches.append(block.map(escapedLine).joined(separator: "\n"))
             }
         }
         return report

@@ -196,3 +196,25 @@ def test_7_replay_export_gives_print_and_print__distinct_variables():
     check(shown[:3] == ["b'to print_'", "b'to len'", "b'x'"], f"the script mixed sockets up: {shown!r}")
     check([re.sub(r"^<command>:\d+: ", "", line) for line in result.err_lines] == shown_err,
           f"errors differ: session {result.err_lines!r}, script {shown_err!r}")
+
+
+RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+@test
+def test_7_replay_user_text_in_errors_help_and_check_reports_is_escaped():
+    lines = ["x\x1bc", "socket s \x07\x1b", "help \x1bc", "help x\u009by", "nam\u0085e 1",
+             "settimeout t '\x1b'", "echo ok"]
+    before, after, out, err = fds_around("socket t", lines)
+    check(before == after, f"/proc/PID/fd had {before} entries before the failing commands and {after} after")
+    problems = [line for line in out.split("\n") + err if RAW_CONTROLS.search(line)]
+    check(not problems, f"raw control characters reached the terminal: {problems!r}")
+    for text in ["NameError: name 'x\\x1bc' is not defined", "not \\x07\\x1b", "'\\x1bc'", "'x\\x9by'",
+                 "name 'nam\\x85e' is not defined"]:
+        check(any(text in line for line in err), f"expected {text!r} in the error lines: {err!r}")
+    transcript = script("controls.md", "```\nsock> echo 'a\\x1bb'\nexpected \x1b[2J\x07 raw\n```\n")
+    for args in (["--check", transcript], ["--echo", "-c", "echo '\x1bc'"]):
+        result = run(args)
+        bad = [line for line in (result.out + result.err).split("\n") if RAW_CONTROLS.search(line)]
+        check(not bad, f"{args[0]} wrote control characters raw: {bad!r}\n" + result.describe())
+    check("expected \\x1b[2J\\x07 raw" in run(["--check", transcript]).out, "the report shows the escaped form")
