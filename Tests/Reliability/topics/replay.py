@@ -81,22 +81,21 @@ def test_7_replay_failing_record_keeps_the_running_recording():
 INJECTED = "gethostname > inj.txt"
 
 
-def record_attack(folder, connect_and_send):
-    """Runs a recorded session that accepts a peer (connect_and_send(port_or_path) makes it), then
-    replays the recording with --echo and --check; (session result, recording, [replay results])."""
+def record_attack(folder, setup, connect):
+    """Runs a recorded session (setup makes listener s) that accepts the peer connect() makes, then
+    replays the recording with --echo and --check; (fds before, after, screen, recording, replays)."""
     os.makedirs(folder, exist_ok=True)
     listener = os.path.join(folder, "srv")
     proc = subprocess.Popen(limited([BINARY]), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, cwd=folder, env=base_env())
     out = LineReader(proc.stdout)
     try:
-        kind, setup = connect_and_send(None)
         proc.stdin.write((f"record rec.md\n{setup}\necho ready\n").encode())
         proc.stdin.flush()
         check(out.wait_for("ready", 10), "the session did not answer")
         time.sleep(0.1)
         before = fd_count(proc.pid)
-        peer = connect_and_send(out)
+        peer = connect()
         proc.stdin.write(b"accept s\nsockets\nset display text\nrecv s_1 200\n")
         proc.stdin.write(b"close s_1\necho done\n")
         proc.stdin.flush()
@@ -134,19 +133,16 @@ def check_not_injected(folder, before, after, shown, recording, replays, escaped
 def test_7_replay_unix_peer_path_with_a_newline_cannot_inject_a_command():
     folder = os.path.join(WORK, "inject-unix")
     path = f"p\nsock> {INJECTED} #"
-    peers = []
 
-    def connect_and_send(ready):
-        if ready is None:
-            return "unix", f"socket s unix; bind s {os.path.join(folder, 'srv')}; listen s; settimeout s 1"
+    def connect():
         c = socket.socket(socket.AF_UNIX)
         c.bind(os.path.join(folder, path))
         c.connect(os.path.join(folder, "srv"))
         c.sendall(b"x")
-        peers.append(c)
         return c
     os.makedirs(folder, exist_ok=True)
-    before, after, shown, recording, replays = record_attack(folder, connect_and_send)
+    before, after, shown, recording, replays = record_attack(
+        folder, f"socket s unix; bind s {os.path.join(folder, 'srv')}; listen s; settimeout s 1", connect)
     full = os.path.join(folder, path)
     escaped = repr(full)[1:-1]
     check("p\\nsock> " in escaped, "python3's repr escapes the newline")
@@ -163,19 +159,16 @@ def test_7_replay_unix_peer_path_with_a_newline_cannot_inject_a_command():
 def test_7_replay_text_display_of_a_peer_line_cannot_inject_a_command():
     folder = os.path.join(WORK, "inject-tcp")
     payload = f"hello\nsock> {INJECTED}\n  sock> {INJECTED}\n```\n<BLANKLINE>\n   \n"
-    peers = []
 
-    def connect_and_send(ready):
-        if ready is None:
-            return "tcp", "socket s; bind s 127.0.0.1 0; listen s; settimeout s 1; getsockname s > port.txt"
+    def connect():
         with open(os.path.join(folder, "port.txt")) as f:
             port = int(f.read().split(", ")[1].rstrip(")\n"))
         c = socket.create_connection(("127.0.0.1", port))
         c.sendall(payload.encode())
         time.sleep(0.2)
-        peers.append(c)
         return c
-    before, after, shown, recording, replays = record_attack(folder, connect_and_send)
+    before, after, shown, recording, replays = record_attack(
+        folder, "socket s; bind s 127.0.0.1 0; listen s; settimeout s 1; getsockname s > port.txt", connect)
     check_not_injected(folder, before, after, shown, recording, replays, [f"sock> {INJECTED}"])
     check(replays[1].rc == 1 and "recv s_1" in replays[1].out + replays[1].err,
           "--check reads the peer's lines as recv's output\n" + replays[1].describe())
