@@ -212,3 +212,22 @@ def test_7_replay_user_text_in_errors_help_and_check_reports_is_escaped():
         bad = [line for line in (result.out + result.err).split("\n") if RAW_CONTROLS.search(line)]
         check(not bad, f"{args[0]} wrote control characters raw: {bad!r}\n" + result.describe())
     check("expected \\x1b[2J\\x07 raw" in run(["--check", transcript]).out, "the report shows the escaped form")
+
+
+@test
+def test_7_replay_a_recording_that_fills_its_disk_reports_once_and_stops():
+    disk = os.path.join(WORK, "small-disk")
+    os.makedirs(disk, exist_ok=True)
+    private = ["unshare", "-m" if os.getuid() == 0 else "-rm", "sh", "-c",
+               'mount -t tmpfs -o size=8k tmpfs "$0" && exec "$@"', disk]
+    probe = subprocess.run(private + ["true"], capture_output=True, text=True, timeout=TIMEOUT)
+    if shutil.which("unshare") is None or probe.returncode != 0:
+        raise Skip(f"cannot mount a small tmpfs in a private mount namespace: {probe.stderr.strip()!r}")
+    long = "a" * 1000
+    session = f"record {disk}/r.md; " + "; ".join([f"echo {long}"] * 20) + "; echo after; record off; echo end"
+    result = run(["-c", session], prefix=tuple(private))
+    full_error = python_write_error("/dev/full")
+    errors = [re.sub(r"^<command>:\d+: ", "", line) for line in result.err_lines]
+    check(errors == [full_error], f"expected one {full_error!r}, got {result.err_lines!r}")
+    check(result.out_lines[-2:] == ["after", "end"] and len(result.out_lines) == 22,
+          "the session went on after the recording stopped\n" + result.describe(300))
