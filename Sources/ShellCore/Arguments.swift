@@ -15,9 +15,16 @@ enum DataSource {
     }
 }
 
-/// Reads a file, with Python's `open()` error text (`... : 'path'`).
+/// Reads a file, with Python's `open()` error text (`... : 'path'`). A file
+/// past `Files.largestRead` (/dev/zero, a sparse terabyte) is a MemoryError,
+/// as `open(PATH, 'rb').read()` is in Python once memory runs out, but
+/// before sockshell has taken that memory.
 func readFile(_ path: String) throws -> [UInt8] {
-    do { return try Files.read(path) } catch let error as Errno { throw fileError(error, path) }
+    do { return try Files.read(path) } catch let error as Errno {
+        throw fileError(error, path)
+    } catch let error as Files.TooLong {
+        throw ShellError("MemoryError", "file longer than \(error.limit) bytes, the most held in memory: \(pythonStringRepr(path))")
+    }
 }
 
 func fileError(_ error: Errno, _ path: String) -> ShellError {

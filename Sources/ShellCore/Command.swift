@@ -49,7 +49,13 @@ struct Call {
     /// `> FILE` on the command; a command that streams into it sets
     /// `redirectConsumed` so the runner does not write the value again.
     let redirect: Redirect?
+    /// The redirect's file, opened before the command runs (as Python's
+    /// `open()` comes before the call it receives), or -1.
+    var sink: Int32 = -1
     var redirectConsumed = false
+    /// The socket whose buffered or received bytes the value is: what the
+    /// `> FILE` could not write goes back to its buffer.
+    var receivedFrom: SocketEntry?
     /// An error the command returned as a value instead of raising it
     /// (`connect_ex`'s errno): not a failure of the command, but what `why`
     /// and `set explain on` explain.

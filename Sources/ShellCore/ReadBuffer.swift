@@ -25,6 +25,14 @@ struct ReadBuffer {
 
     mutating func takeAll() -> [UInt8] { take(count) }
 
+    /// Puts bytes back in front, for the next read: what a `> FILE` could
+    /// not write goes back to its socket, so a failing write loses nothing.
+    mutating func unread<Bytes: Collection>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        guard !bytes.isEmpty else { return }
+        storage = Array(bytes) + storage[head...]
+        head = 0
+    }
+
     /// The offset just past the first occurrence of `delimiter` at or after
     /// `searchFrom` (relative to the unread bytes), or nil.
     func end(of delimiter: [UInt8], searchingFrom searchFrom: Int) -> Int? {

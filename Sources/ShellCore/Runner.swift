@@ -126,6 +126,15 @@ public final class Runner {
         var call = Call(command: command, session: session, runner: self,
                         arguments: Arguments(parsed.arguments, command: command, session: session),
                         redirect: parsed.redirect)
+        // The target first, as `with open(PATH, 'wb') as f: f.write(s.recv(N))`
+        // opens it before the call: a target that cannot be opened leaves the
+        // socket, its bytes and the session as they were.
+        if let redirect = parsed.redirect {
+            do { call.sink = try openRedirect(redirect) } catch {
+                return report(error, location: location, command: parsed)
+            }
+        }
+        defer { if call.sink >= 0 { Files.close(call.sink) } }
         do {
             let value = try command.run(&call)
             session.commandLog.append(parsed.source)
@@ -157,14 +166,16 @@ public final class Runner {
         // A pattern, not `!=`: Value's equality compares reprs.
         guard let value else { return }
         if case .none = value { return }
-        guard let redirect = call.redirect else {
+        guard call.sink >= 0 else {
             emitValue(displayText(value, mode: session.display), fitted: call.fitted)
             return
         }
         guard !call.redirectConsumed else { return }
-        let bytes: [UInt8]
-        if case .bytes(let raw) = value { bytes = raw } else { bytes = Array((value.repr + "\n").utf8) }
-        try writeFile(redirect, bytes)
+        if case .bytes(let raw) = value {
+            try writeReceived(raw, to: call.sink, from: call.receivedFrom)
+        } else {
+            try Array((value.repr + "\n").utf8).withUnsafeBytes { try Files.writeAll(call.sink, $0) }
+        }
     }
 
     /// `connect_ex` printed an errno: `why` explains it next, and `set explain
@@ -293,14 +304,32 @@ public final class Runner {
     }
 }
 
-/// Writes bytes to a `> FILE` target, creating or appending as it says.
-func writeFile(_ redirect: Redirect, _ bytes: [UInt8]) throws {
-    let fd: Int32
-    do { fd = try Files.openForWriting(redirect.path, append: redirect.append) } catch let error as Errno {
+/// Opens a `> FILE` target, creating, truncating or appending as it says.
+func openRedirect(_ redirect: Redirect) throws -> Int32 {
+    do { return try Files.openForWriting(redirect.path, append: redirect.append) } catch let error as Errno {
         throw fileError(error, redirect.path)
     }
+}
+
+/// Writes bytes to a file (`export python FILE`), creating or truncating it.
+func writeFile(_ redirect: Redirect, _ bytes: [UInt8]) throws {
+    let fd = try openRedirect(redirect)
     defer { Files.close(fd) }
     try bytes.withUnsafeBytes { try Files.writeAll(fd, $0) }
+}
+
+/// Writes received bytes to a `> FILE`; those it could not write (a full
+/// disk, Ctrl-C on a FIFO nobody reads) go back to the socket's buffer, so
+/// the next read gets them and no byte is lost.
+func writeReceived<Bytes: Collection>(_ bytes: Bytes, to fd: Int32, from entry: SocketEntry?) throws
+    where Bytes.Element == UInt8 {
+    var written = 0
+    do {
+        try Array(bytes).withUnsafeBytes { try Files.writeAll(fd, $0, written: &written) }
+    } catch {
+        entry?.pending.unread(bytes.dropFirst(written))
+        throw error
+    }
 }
 
 extension String {

@@ -3,14 +3,47 @@ import Glibc
 /// Plain file access for `@PATH`, `> FILE`, `source` and `sendfile`: the
 /// shell's only other contact with the kernel, kept beside the sockets.
 public enum Files {
+    /// The most bytes of one file held in memory at once (`send NAME @PATH`,
+    /// a delimiter, a transcript): past it, `read` is a MemoryError instead
+    /// of growing without end on /dev/zero or a sparse terabyte.
+    public static let largestRead = 64 << 20
+
+    /// A file was longer than the limit `read(_:upTo:)` was given.
+    public struct TooLong: Error, Equatable {
+        public let limit: Int
+    }
+
+    /// A call on a file that may wait (opening a FIFO nobody has open,
+    /// reading a pipe, writing a full one). SIGINT's handler is installed
+    /// without SA_RESTART, so Ctrl-C ends the wait with EINTR, and a pending
+    /// Ctrl-C ends the call as `Interrupted`, as KeyboardInterrupt ends it
+    /// in Python; any other signal's EINTR is retried.
+    static func waiting<T: FixedWidthInteger>(_ call: () -> T) throws -> T {
+        while true {
+            let result = call()
+            if result != -1 { return result }
+            let error = Errno.current
+            if error == .interrupted {
+                if Interruption.isPending { throw Interrupted() }
+                continue
+            }
+            throw error
+        }
+    }
+
     /// Opens a file for reading. The corresponding C function is `open`.
     public static func openForReading(_ path: String) throws -> Int32 {
-        try valueOrErrno { open(path, O_RDONLY | O_CLOEXEC) }
+        try waiting { open(path, O_RDONLY | O_CLOEXEC) }
     }
 
     /// Opens (creating, truncating or appending) a file for writing.
     public static func openForWriting(_ path: String, append: Bool, mode: mode_t = 0o644) throws -> Int32 {
-        try valueOrErrno { open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), mode) }
+        try waiting { open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), mode) }
+    }
+
+    /// Reads up to `count` bytes. The corresponding C function is `read`.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        try waiting { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 
     /// Moves a descriptor that stays open a long time (a recording, a pipe)
@@ -36,29 +69,40 @@ public enum Files {
         return Int(status.st_size)
     }
 
-    /// Reads a whole file.
-    public static func read(_ path: String) throws -> [UInt8] {
+    /// Reads a whole file of at most `limit` bytes; a longer one (or one
+    /// that never ends) throws `TooLong` after reading `limit + 1` bytes.
+    public static func read(_ path: String, upTo limit: Int = largestRead) throws -> [UInt8] {
         let fd = try openForReading(path)
         defer { close(fd) }
         let expected = try size(of: fd)
+        if expected > limit { throw TooLong(limit: limit) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(expected)
         var chunk = [UInt8](repeating: 0, count: max(64 * 1024, min(expected + 1, 1 << 24)))
         while true {
-            let count = try chunk.withUnsafeMutableBytes { buffer in
-                try valueOrErrno { Glibc.read(fd, buffer.baseAddress, buffer.count) }
-            }
+            let count = try chunk.withUnsafeMutableBytes { try read(fd, into: $0) }
             if count == 0 { break }
             bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > limit { throw TooLong(limit: limit) }
         }
         return bytes
     }
 
     /// Writes every byte, retrying short writes. The corresponding C function is `write`.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < bytes.count {
-            offset += try valueOrErrno { Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+        var written = 0
+        try writeAll(fd, bytes, written: &written)
+    }
+
+    /// Writes every byte; `written` says how many went when it throws (a
+    /// full disk, Ctrl-C on a FIFO nobody reads), so the caller can keep the rest.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, written: inout Int) throws {
+        written = 0
+        while written < bytes.count {
+            // A signal during a write that had begun gives a short count, not
+            // EINTR: a Ctrl-C then is seen here, before the next write waits.
+            if written > 0 && Interruption.isPending { throw Interrupted() }
+            written += try waiting { Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written) }
         }
     }
 

@@ -204,7 +204,7 @@ public final class Socket {
     /// Returns false, having moved nothing, where the kernel cannot splice
     /// this socket or file (the caller then loops on recv).
     /// The corresponding C function is `splice`.
-    public func receiveAll(intoFile fileFD: Int32, received: inout Int) throws -> Bool {
+    public func receiveAll(intoFile fileFD: Int32, received: inout Int, unwritten: inout [UInt8]) throws -> Bool {
         let fd = try openDescriptor()
         var pipeFDs: [Int32] = [-1, -1]
         guard Sys.pipe(&pipeFDs) == 0 else { return false }
@@ -232,11 +232,19 @@ public final class Socket {
                 let written = Sys.splice(pipeFDs[0], fileFD, left, move)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    // The bytes are in the pipe: copy them out by hand so none
-                    // is lost, and let the caller go on with recv.
+                    // The bytes are in the pipe: take them out so none is lost.
+                    // A file splice cannot write to gets them by write(2), and
+                    // the caller goes on with recv; bytes no write takes (a full
+                    // disk) go back to the caller, for the socket's buffer.
                     let error = Errno.current
-                    try copy(left, from: pipeFDs[0], to: fileFD, received: &received)
-                    if first && (error.rawValue == EINVAL || error.rawValue == ENOSYS) { return false }
+                    unwritten = try drain(left, from: pipeFDs[0])
+                    received += unwritten.count
+                    if first && (error.rawValue == EINVAL || error.rawValue == ENOSYS) {
+                        var done = 0
+                        defer { unwritten.removeFirst(done) }
+                        try unwritten.withUnsafeBytes { try Files.writeAll(fileFD, $0, written: &done) }
+                        return false
+                    }
                     throw error
                 }
                 left -= written
@@ -246,17 +254,16 @@ public final class Socket {
         }
     }
 
-    /// Moves `count` bytes from a pipe to a file through memory.
-    private func copy(_ count: Int, from source: Int32, to target: Int32, received: inout Int) throws {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        var left = count
-        while left > 0 {
-            let got = try valueOrErrno { buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, min(left, $0.count)) } }
-            if got == 0 { break }
-            try buffer.withUnsafeBytes { try Files.writeAll(target, UnsafeRawBufferPointer(rebasing: $0[0..<got])) }
-            left -= got
-            received += got
+    /// Reads the `count` bytes a pipe holds into memory.
+    private func drain(_ count: Int, from source: Int32) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = try valueOrErrno { bytes.withUnsafeMutableBytes { read(source, $0.baseAddress! + got, count - got) } }
+            if n == 0 { break }
+            got += n
         }
+        return Array(bytes[0..<got])
     }
 
     /// The corresponding C function is `recvfrom`.

@@ -37,6 +37,7 @@ extension CommandTable {
                 argumentKinds: ["socket"], run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()
+                    call.receivedFrom = entry
                     return .bytes(try readUntil(entry, delimiter: [0x0A], session: call.session))
                 }),
         Command(name: "recvuntil", group: .data, usage: "NAME DELIM",
@@ -47,6 +48,7 @@ extension CommandTable {
                     let delimiter = try call.arguments.data("DELIM").load()
                     try call.arguments.finish()
                     guard !delimiter.isEmpty else { throw ShellError.value("empty delimiter") }
+                    call.receivedFrom = entry
                     return .bytes(try readUntil(entry, delimiter: delimiter, session: call.session))
                 }),
         Command(name: "recvall", group: .data, usage: "NAME [BUFSIZE]",
@@ -97,10 +99,9 @@ private func sendAll(_ call: inout Call, newline: Bool) throws -> Value? {
         defer { Files.close(fd) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw fileError(Errno.current, path)
+            let count: Int
+            do { count = try chunk.withUnsafeMutableBytes { try Files.read(fd, into: $0) } } catch let error as Errno {
+                throw fileError(error, path)
             }
             if count == 0 { break }
             try chunk.withUnsafeBytes { try entry.socket.sendAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), sent: &sent) }
@@ -152,6 +153,7 @@ private func receive(_ call: inout Call) throws -> Value? {
     let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
     try checkBufferSize(size, caller: "recv")
+    if flags & Int32(MSG_PEEK) == 0 { call.receivedFrom = entry }
     if entry.pending.count > 0 {
         return .bytes(entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0))
     }
@@ -217,18 +219,14 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
     guard size > 0 else { throw ShellError.value("BUFSIZE must be positive") }
     try checkBufferSize(size, caller: "recv")
 
-    var sink: Int32 = -1
-    if let redirect = call.redirect {
-        do { sink = try Files.openForWriting(redirect.path, append: redirect.append) } catch let error as Errno {
-            throw fileError(error, redirect.path)
-        }
-        call.redirectConsumed = true
-    }
-    defer { if sink >= 0 { Files.close(sink) } }
+    // The runner opened the `> FILE` before the call; the bytes stream into it.
+    let sink = call.sink
+    if sink >= 0 { call.redirectConsumed = true }
+    call.receivedFrom = entry
 
     var collected = entry.pending.takeAll()
     if sink >= 0 {
-        try collected.withUnsafeBytes { try Files.writeAll(sink, $0) }
+        try writeReceived(collected, to: sink, from: entry)
         collected.removeAll()
     }
     // To a file, the kernel moves the bytes itself (splice), unless this
@@ -236,10 +234,15 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
     // splice(2) cannot write to a file opened for appending (`>>`).
     if sink >= 0, !sizeGiven, call.redirect?.append == false {
         var moved = 0
+        var unwritten: [UInt8] = []
         defer { entry.bytesReceived += moved }
         do {
-            if try entry.socket.receiveAll(intoFile: sink, received: &moved) { return nil }
+            let spliced = try entry.socket.receiveAll(intoFile: sink, received: &moved, unwritten: &unwritten)
+            // Bytes the file refused stay the socket's, for the next read.
+            entry.pending.unread(unwritten)
+            if spliced { return nil }
         } catch {
+            entry.pending.unread(unwritten)
             throw PartialResult(value: nil, error: error)
         }
     }
@@ -252,7 +255,7 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
             if count == 0 { break }
             entry.bytesReceived += count
             let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            if sink >= 0 { try Files.writeAll(sink, piece) } else { collected.append(contentsOf: piece) }
+            if sink >= 0 { try writeReceived(piece, to: sink, from: entry) } else { collected.append(contentsOf: piece) }
         }
     } catch {
         throw PartialResult(value: sink >= 0 ? nil : .bytes(collected), error: error)
