@@ -127,9 +127,14 @@ struct Arguments {
         case .float(let number): return .float(number)
         case .none: return .none
         case .bool(let flag): return .bool(flag)
-        case .tuple(let items): return .tuple(items.map { value(of: (try? resolved($0)) ?? $0) })
-        case .list(let items): return .list(items.map { value(of: (try? resolved($0)) ?? $0) })
-        case .file, .reference: return .str(argument.text)
+        // Items are resolved one at a time as they are reached: resolving a
+        // whole subtree at every level made 200 nested brackets quadratic.
+        case .tuple(let items): return .tuple(items.map(value(of:)))
+        case .list(let items): return .list(items.map(value(of:)))
+        case .reference:
+            if let value = try? resolved(argument), !value.isReference { return self.value(of: value) }
+            return .str(argument.text)
+        case .file: return .str(argument.text)
         }
     }
 

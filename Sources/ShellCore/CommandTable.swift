@@ -18,9 +18,15 @@ public enum CommandTable {
 
     /// The command a mistyped name most likely meant, if any is close.
     public static func nearest(to name: String) -> String? {
-        let candidates = byName.keys.map { ($0, editDistance($0, name)) }
+        // As CPython's suggestions: none for a name past 40 characters, and
+        // no distance computed where the lengths alone rule a name out (a
+        // mistyped megabyte took seconds against every command).
+        let length = name.unicodeScalars.count
+        guard length <= 40 else { return nil }
+        let limit = max(1, name.count / 3)
+        let candidates = byName.keys.filter { abs($0.unicodeScalars.count - length) <= limit }.map { ($0, editDistance($0, name)) }
         guard let best = candidates.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
-        return best.1 <= max(1, name.count / 3) ? best.0 : nil
+        return best.1 <= limit ? best.0 : nil
     }
 }
 

@@ -1,3 +1,5 @@
+import Glibc
+
 /// How a value is shown at the top level, after `set display`.
 ///
 /// Only bytes change with the mode; every mode escapes control bytes, so a
@@ -20,38 +22,64 @@ func displayText(_ value: Value, mode: DisplayMode) -> String {
 /// `hexdump -C`: offset, sixteen bytes in two groups of eight, the printable
 /// ASCII between bars, and the total length last.
 public func hexDump(_ bytes: [UInt8]) -> String {
-    var lines: [String] = []
-    var offset = 0
-    var previousRow: ArraySlice<UInt8>?
-    var collapsing = false
-    while offset < bytes.count {
-        let row = bytes[offset..<min(offset + 16, bytes.count)]
-        // Like hexdump -C: a full row equal to the one before is shown once as '*'.
-        if row.count == 16, let previousRow, previousRow.elementsEqual(row) {
-            if !collapsing { lines.append("*") }
-            collapsing = true
-            offset += 16
-            continue
-        }
-        collapsing = false
-        previousRow = row
-        var line = hex(UInt32(offset), width: 8) + "  "
-        for column in 0..<16 {
-            if column < row.count {
-                line += hexByte(row[row.startIndex + column]) + " "
-            } else {
-                line += "   "
-            }
-            if column == 7 { line += " " }
-        }
-        line += " |"
-        for byte in row { line.unicodeScalars.append((0x20..<0x7F).contains(byte) ? Unicode.Scalar(byte) : ".") }
-        line += "|"
-        lines.append(line)
-        offset += 16
+    var text = ""
+    hexDump(bytes, piece: Int.max) { text = $0 }
+    return text
+}
+
+/// The dump of `hexDump(_:)`, handed over in pieces of whole lines of about
+/// `piece` bytes of text each (the last without its newline), so a dump of
+/// 256 MiB is never one string of a gigabyte.
+public func hexDump(_ bytes: [UInt8], piece: Int, _ emit: (String) -> Void) {
+    let digits = Array("0123456789abcdef".utf8)
+    var line = [UInt8]()
+    line.reserveCapacity(min(piece, 1 << 20) + 80)
+    func appendOffset(_ value: Int) {
+        // At least eight digits, more past 4 GiB, as hexdump prints them.
+        var width = 8
+        while width < 16, value >> (width * 4) != 0 { width += 1 }
+        for shift in stride(from: (width - 1) * 4, through: 0, by: -4) { line.append(digits[(value >> shift) & 0xF]) }
     }
-    lines.append(hex(UInt32(bytes.count), width: 8))
-    return lines.joined(separator: "\n")
+    bytes.withUnsafeBufferPointer { bytes in
+        var offset = 0
+        var collapsing = false
+        while offset < bytes.count {
+            let count = min(16, bytes.count - offset)
+            // Like hexdump -C: a full row equal to the one before is shown once as '*'.
+            if count == 16, offset >= 16, memcmp(bytes.baseAddress! + offset, bytes.baseAddress! + offset - 16, 16) == 0 {
+                if !collapsing { line.append(UInt8(ascii: "*")); line.append(0x0A) }
+                collapsing = true
+                offset += 16
+                continue
+            }
+            collapsing = false
+            appendOffset(offset)
+            line.append(0x20); line.append(0x20)
+            for column in 0..<16 {
+                if column < count {
+                    let byte = bytes[offset + column]
+                    line.append(digits[Int(byte >> 4)]); line.append(digits[Int(byte & 0xF)]); line.append(0x20)
+                } else {
+                    line.append(0x20); line.append(0x20); line.append(0x20)
+                }
+                if column == 7 { line.append(0x20) }
+            }
+            line.append(0x20); line.append(UInt8(ascii: "|"))
+            for column in 0..<count {
+                let byte = bytes[offset + column]
+                line.append((0x20..<0x7F).contains(byte) ? byte : UInt8(ascii: "."))
+            }
+            line.append(UInt8(ascii: "|")); line.append(0x0A)
+            offset += 16
+            if line.count >= piece {
+                line.removeLast()
+                emit(String(decoding: line, as: UTF8.self))
+                line.removeAll(keepingCapacity: true)
+            }
+        }
+        appendOffset(bytes.count)
+        emit(String(decoding: line, as: UTF8.self))
+    }
 }
 
 /// The bytes decoded as UTF-8, newlines and tabs kept (unless

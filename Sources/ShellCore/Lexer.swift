@@ -27,19 +27,58 @@ public final class Argument: Equatable {
     public let kind: Kind
     /// 1-based column of the argument's first character in its line.
     public let column: Int
-    /// The argument exactly as typed, for messages.
-    public let text: String
+    private let storedText: String?
+    private let line: LineBytes?
+    private let range: Range<Int>
+
+    /// The argument exactly as typed, for messages. A bracket's text is cut
+    /// from the line only when asked for: copied at every level, 200 nested
+    /// brackets around a long line would hold 200 copies of it.
+    public var text: String {
+        if let storedText { return storedText }
+        guard let line else { return "" }
+        return String(decoding: line.bytes[range], as: UTF8.self)
+    }
 
     public init(kind: Kind, column: Int, text: String) {
         self.kind = kind
         self.column = column
-        self.text = text
+        storedText = text
+        line = nil
+        range = 0..<0
+    }
+
+    init(kind: Kind, column: Int, line: LineBytes, range: Range<Int>) {
+        self.kind = kind
+        self.column = column
+        storedText = nil
+        self.line = line
+        self.range = range
+    }
+
+    private init(kind: Kind, copying other: Argument) {
+        self.kind = kind
+        column = other.column
+        storedText = other.storedText
+        line = other.line
+        range = other.range
+    }
+
+    var isReference: Bool {
+        if case .reference = kind { return true }
+        return false
     }
 
     /// The same argument standing for another value (`$NAME.port` resolved).
     func with(_ kind: Kind) -> Argument {
-        Argument(kind: kind, column: column, text: text)
+        Argument(kind: kind, copying: self)
     }
+}
+
+/// One copy of a line's bytes, shared by the brackets cut from it.
+final class LineBytes {
+    let bytes: [UInt8]
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = Array(bytes) }
 }
 
 /// `> FILE` or `>> FILE` after a command.
@@ -63,10 +102,25 @@ public struct ParsedCommand: Equatable {
 /// It works on the line's UTF-8 bytes: every character the syntax gives a
 /// meaning to is ASCII, and a replayed script is mostly lexing, so words are
 /// sliced out whole rather than built a character at a time.
+/// Where `Lexer.column(at:)` last stopped.
+private final class ColumnMemo {
+    var offset = 0
+    var column = 1
+}
+
 public struct Lexer {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let isASCII: Bool
     private var position = 0
+    /// Brackets open around `position`; CPython's parser stops at 200.
+    private var nesting = 0
+    static let maximumNesting = 200
+    /// The line's bytes, copied once, the first time a bracket needs them.
+    private var lineCopy: LineBytes?
+    /// The last column computed, for lines with non-ASCII characters, where a
+    /// column is a count of characters: counting from the start each time
+    /// made a long line quadratic.
+    private let columns = ColumnMemo()
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -99,7 +153,11 @@ public struct Lexer {
     /// The 1-based column (in characters) of a byte offset.
     private func column(at offset: Int) -> Int {
         if isASCII { return offset + 1 }
-        return bytes[..<offset].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+        var from = 0, column = 1
+        if columns.offset <= offset { (from, column) = (columns.offset, columns.column) }
+        for byte in bytes[from..<offset] where byte & 0xC0 != 0x80 { column += 1 }
+        (columns.offset, columns.column) = (offset, column)
+        return column
     }
 
     private var column: Int { column(at: position) }
@@ -248,6 +306,13 @@ public struct Lexer {
         case UInt8(ascii: "("), UInt8(ascii: "["):
             let opener = Character(Unicode.Scalar(byte))
             let closer = byte == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "]")
+            // Each level is a frame of this recursion: refuse where CPython
+            // does, long before the stack ends.
+            guard nesting < Lexer.maximumNesting else {
+                throw ShellError.syntax("too many nested parentheses", column: column)
+            }
+            nesting += 1
+            defer { nesting -= 1 }
             position += 1
             var items: [Argument] = []
             while true {
@@ -262,7 +327,8 @@ public struct Lexer {
                 if current == UInt8(ascii: ",") { position += 1 }
             }
             let kind: Argument.Kind = byte == UInt8(ascii: "(") ? .tuple(items) : .list(items)
-            return Argument(kind: kind, column: column(at: start), text: text(from: start))
+            if lineCopy == nil { lineCopy = LineBytes(bytes) }
+            return Argument(kind: kind, column: column(at: start), line: lineCopy!, range: start..<position)
         case UInt8(ascii: ")"), UInt8(ascii: "]"):
             throw ShellError.syntax("unmatched '\(Character(Unicode.Scalar(byte)))'", column: column)
         case UInt8(ascii: ","):

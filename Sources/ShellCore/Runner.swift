@@ -167,6 +167,14 @@ public final class Runner {
         guard let value else { return }
         if case .none = value { return }
         guard call.sink >= 0 else {
+            if session.display == .hex, case .bytes(let raw) = value, raw.count > Runner.largestWholeDump {
+                // Line by line, as hexdump streams it: never the whole text at once.
+                hexDump(raw, piece: 1 << 20) { piece in
+                    output.value(piece)
+                    recording?.output(piece)
+                }
+                return
+            }
             emitValue(displayText(value, mode: session.display), fitted: call.fitted)
             return
         }
@@ -221,6 +229,9 @@ public final class Runner {
 
     /// `record FILE`: the session being written as a transcript.
     var recording: Recording?
+
+    /// Received bytes past this size are dumped in pieces (and so not paged).
+    static let largestWholeDump = 1 << 20
 
     func emitValue(_ text: String, fitted: ((Int) -> String)? = nil) {
         output.display(text, fitted: fitted)
