@@ -129,14 +129,12 @@ private func sendFile(_ call: inout Call) throws -> Value? {
     try call.arguments.finish()
     // `open(PATH, 'rb')` runs before `sendfile` is called, so its error comes first.
     let fd: Int32
-    let size: Int
-    do {
-        fd = try Files.openForReading(path)
-        size = try Files.size(of: fd)
-    } catch let error as Errno {
-        throw fileError(error, path)
-    }
+    do { fd = try Files.openForReading(path) } catch let error as Errno { throw fileError(error, path) }
+    // Closed on every path from here: a size that fails (a directory) once
+    // leaked the descriptor, one a call.
     defer { Files.close(fd) }
+    let size: Int
+    do { size = try Files.size(of: fd) } catch let error as Errno { throw fileError(error, path) }
     guard entry.socket.type == Int32(SOCK_STREAM.rawValue) else {
         throw ShellError.value("only SOCK_STREAM type sockets are supported")
     }

@@ -172,3 +172,15 @@ def test_7_io_ctrl_c_ends_a_write_into_a_full_fifo():
         os.close(reader_fd)
         os.unlink(fifo)
         os.unlink(data_path)
+
+
+@test
+def test_7_io_sendfile_of_a_directory_closes_what_it_opened():
+    # Issue 10 item 8: the size check failed after the open, before the
+    # close: after 100 calls the next socket was fd 108.
+    folder = os.path.join(WORK, "io-sendfile-dir")
+    os.makedirs(folder, exist_ok=True)
+    lines = "socketpair a b\n" + fd_probe("probe") + "sendfile a io-sendfile-dir\n" * 100 + fd_probe("probe2")
+    result = run([script("io-sendfile-dir.sock", lines)])
+    error = py_open_error(folder, "rb").replace(repr(folder), "'io-sendfile-dir'")
+    expect(result, out=["5", "5"], err=[f"{WORK}/io-sendfile-dir.sock:{n}: {error}" for n in range(5, 105)], rc=1)
