@@ -28,6 +28,8 @@ let package = Package(
         .executableTarget(name: "sockshell", dependencies: ["ShellCore", "CReadline"], swiftSettings: warningsAsErrors),
         // libFuzzer harness (Tests/Fuzz/README.md); built plainly it replays the inputs it is given.
         .executableTarget(name: "LexerFuzzer", dependencies: ["ShellCore", "SocketCore"], path: "Tests/Fuzz/LexerFuzzer"),
+        // The same, over whole lines through the runner on real sockets.
+        .executableTarget(name: "RunnerFuzzer", dependencies: ["ShellCore", "SocketCore"], path: "Tests/Fuzz/RunnerFuzzer"),
         .testTarget(name: "SocketCoreTests", dependencies: ["SocketCore"], swiftSettings: warningsAsErrors),
         .testTarget(name: "ShellCoreTests", dependencies: ["ShellCore", "SocketCore"], swiftSettings: warningsAsErrors),
     ],

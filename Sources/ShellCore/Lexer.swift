@@ -313,12 +313,15 @@ public struct Lexer {
             }
             nesting += 1
             defer { nesting -= 1 }
+            // Counted now, while the memo of columns is just behind: after
+            // the items it would count again from the line's start, a level.
+            let startColumn = column(at: start)
             position += 1
             var items: [Argument] = []
             while true {
                 skipSpace()
                 guard let next = current, next != UInt8(ascii: "#"), next != UInt8(ascii: ";") else {
-                    throw ShellError.syntax("'\(opener)' was never closed", column: column(at: start))
+                    throw ShellError.syntax("'\(opener)' was never closed", column: startColumn)
                 }
                 if next == closer { position += 1; break }
                 if next == UInt8(ascii: ",") { throw ShellError.syntax("invalid syntax: unexpected ','", column: column) }
@@ -328,7 +331,7 @@ public struct Lexer {
             }
             let kind: Argument.Kind = byte == UInt8(ascii: "(") ? .tuple(items) : .list(items)
             if lineCopy == nil { lineCopy = LineBytes(bytes) }
-            return Argument(kind: kind, column: column(at: start), line: lineCopy!, range: start..<position)
+            return Argument(kind: kind, column: startColumn, line: lineCopy!, range: start..<position)
         case UInt8(ascii: ")"), UInt8(ascii: "]"):
             throw ShellError.syntax("unmatched '\(Character(Unicode.Scalar(byte)))'", column: column)
         case UInt8(ascii: ","):

@@ -37,6 +37,11 @@ def test_7_depth_two_hundred_levels_around_a_long_line_are_not_quadratic():
     expect(result, err=[], rc=0)
     check(len(result.out_lines) == 1 and result.out_lines[0].count("'abcdefgh'") == 1_000_000,
           "the value lost words\n" + result.describe(300))
+    # With a non-ASCII character each level counted its column from the
+    # line's start once its items were read (found by scripts/fuzz-runner).
+    result = run([script("deep-wide-2.sock", "echo é " + "(" * 200 + words + ")" * 201 + "\n")])
+    expect(result, out=[], rc=1, err=[f"{WORK}/deep-wide-2.sock:1: SyntaxError: unmatched ')' "
+                                      f"(column {len('echo é ') + 400 + len(words) + 1})"])
 
 
 @test
