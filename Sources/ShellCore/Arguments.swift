@@ -124,6 +124,7 @@ struct Arguments {
         case .word(let text), .string(let text): return .str(text)
         case .bytes(let bytes): return .bytes(bytes)
         case .integer(let number): return .int(number)
+        case .bigInteger(let digits): return .verbatim(digits)
         case .float(let number): return .float(number)
         case .none: return .none
         case .bool(let flag): return .bool(flag)
@@ -152,9 +153,25 @@ struct Arguments {
 
     // MARK: Numbers and constants
 
-    mutating func integer(_ label: String) throws -> Int {
+    /// An integer; one beyond Int is CPython's OverflowError for the C type
+    /// the call converts it to (`long` unless told).
+    mutating func integer(_ label: String, cType: String = "long") throws -> Int {
         let argument = try next()
+        if case .bigInteger(let digits) = argument.kind {
+            if digits.hasPrefix("-") && cType.hasPrefix("unsigned") {
+                throw ShellError.overflow("can't convert negative value to unsigned int")
+            }
+            throw ShellError.overflow("Python int too large to convert to C \(cType)")
+        }
         return try integer(argument, label: label, kind: .any)
+    }
+
+    /// An integer a C `int` holds, as CPython's `PyArg_Parse` "i" checks it.
+    mutating func cInteger(_ label: String) throws -> Int32 {
+        let value = try integer(label)
+        if value > Int(Int32.max) { throw ShellError.overflow("signed integer is greater than maximum") }
+        if value < Int(Int32.min) { throw ShellError.overflow("signed integer is less than minimum") }
+        return Int32(value)
     }
 
     mutating func constant(_ label: String, _ kind: ConstantKind) throws -> Int32 {
@@ -203,8 +220,10 @@ struct Arguments {
     /// nanoseconds in an int64 first), with its overflow errors.
     func seconds(_ argument: Argument, label: String, allowNone: Bool = false) throws -> Double {
         switch argument.kind {
+        case .bigInteger:
+            throw ShellError.overflow("timestamp too large to convert to C _PyTime_t")
         case .integer(let number):
-            guard abs(number) <= Int.max / 1_000_000_000 else {
+            guard number.magnitude <= UInt(Int.max / 1_000_000_000) else {
                 throw ShellError.overflow("timestamp too large to convert to C _PyTime_t")
             }
             return Double(number)
@@ -221,7 +240,11 @@ struct Arguments {
     private func checkedTimeout(_ seconds: Double) throws -> Double {
         if seconds.isNaN { throw ShellError.value("Invalid value NaN (not a number)") }
         if seconds < 0 { throw ShellError.value("Timeout value out of range") }
-        return seconds
+        // CPython keeps a timeout as whole nanoseconds, rounded up, and
+        // gives it back divided by 1e9: 1e-10 is 1e-09.
+        let nanoseconds = Int64((seconds * 1e9).rounded(.up))
+        if nanoseconds % 1_000_000_000 == 0 { return Double(nanoseconds / 1_000_000_000) }
+        return Double(nanoseconds) / 1e9
     }
 
     mutating func boolean(_ label: String) throws -> Bool {

@@ -13,6 +13,10 @@ public final class Argument: Equatable {
         case string(String)
         case bytes([UInt8])
         case integer(Int)
+        /// An integer literal beyond Int, as its decimal digits (sign first):
+        /// every call that takes an integer refuses it with CPython's
+        /// OverflowError, `echo` prints it.
+        case bigInteger(String)
         case float(Double)
         case none
         case bool(Bool)
@@ -387,6 +391,15 @@ public struct Lexer {
             return .reference(name: String(parts[0]), field: String(parts[1]))
         }
         if let number = parseInteger(wordBytes) { return .integer(number) }
+        switch bigIntegerDigits(wordBytes) {
+        case .digits(let digits)?: return digits == String(Int.min) ? .integer(Int.min) : .bigInteger(digits)
+        case .beyondConversionLimit?: return .bigInteger("")
+        case .tooManyDecimalDigits(let count)?:
+            throw ShellError.syntax("Exceeds the limit (\(maximumIntegerDigits) digits) for integer string conversion: value has \(count) digits; "
+                                    + "use sys.set_int_max_str_digits() to increase the limit - Consider hexadecimal for huge integer literals "
+                                    + "to avoid decimal conversion limits.", column: column)
+        case nil: break
+        }
         if let number = parseFloat(word, bytes: wordBytes) { return .float(number) }
         return .word(word)
     }
@@ -436,7 +449,25 @@ public struct Lexer {
                     position += 1
                     digits += 1
                 }
-                append(scalar: value & 0xFF)
+                // A str takes the code point ('\400' is 'Ā'); bytes keep the low byte.
+                append(scalar: isBytes ? value & 0xFF : value)
+            case UInt8(ascii: "N") where !isBytes:
+                // \N{NAME}: the character of that Unicode name or alias, any case.
+                let escapeStart = position - 2
+                func malformed(_ what: String) -> ShellError {
+                    let end = max(escapeStart + 1, position - 1) - escapeStart
+                    return .syntax("(unicode error) 'unicodeescape' codec can't decode bytes in position "
+                                   + "\(escapeStart - start - 1)-\(escapeStart - start - 1 + end): \(what)", column: column(at: start))
+                }
+                guard current == UInt8(ascii: "{") else { throw malformed("malformed \\N character escape") }
+                position += 1
+                let nameStart = position
+                while let next = current, next != UInt8(ascii: "}"), next != quote { position += 1 }
+                guard current == UInt8(ascii: "}"), position > nameStart else { throw malformed("malformed \\N character escape") }
+                let name = String(decoding: bytes[nameStart..<position], as: UTF8.self)
+                position += 1
+                guard let scalar = unicodeScalar(named: name) else { throw malformed("unknown Unicode character name") }
+                append(scalar: scalar.value)
             case UInt8(ascii: "x"), UInt8(ascii: "u"), UInt8(ascii: "U"):
                 if isBytes && escape != UInt8(ascii: "x") {
                     result.append(UInt8(ascii: "\\"))
@@ -468,6 +499,30 @@ public struct Lexer {
         }
         return result
     }
+}
+
+/// Every Unicode name and name alias, upper-cased, built the first time a
+/// `\N{...}` escape is read (a walk over all code points, once).
+private let scalarsByName: [String: Unicode.Scalar] = {
+    var table: [String: Unicode.Scalar] = [:]
+    for value in UInt32(0)...0x10FFFF {
+        guard let scalar = Unicode.Scalar(value) else { continue }
+        if let name = scalar.properties.name { table[name] = scalar }
+        if let alias = scalar.properties.nameAlias, table[alias] == nil { table[alias] = scalar }
+    }
+    // Control characters have no name, only aliases CPython knows.
+    for (alias, value) in [("NULL", 0x00), ("LINE FEED", 0x0A), ("CARRIAGE RETURN", 0x0D), ("CHARACTER TABULATION", 0x09),
+                           ("ESCAPE", 0x1B), ("DELETE", 0x7F), ("SPACE", 0x20), ("FORM FEED", 0x0C), ("BELL", 0x07),
+                           ("BACKSPACE", 0x08), ("LINE TABULATION", 0x0B), ("NEW LINE", 0x0A), ("END OF LINE", 0x0A),
+                           ("LF", 0x0A), ("CR", 0x0D), ("TAB", 0x09), ("NUL", 0x00), ("ESC", 0x1B), ("DEL", 0x7F)]
+    where table[alias] == nil {
+        table[alias] = Unicode.Scalar(UInt32(value))
+    }
+    return table
+}()
+
+func unicodeScalar(named name: String) -> Unicode.Scalar? {
+    scalarsByName[name.uppercased()]
 }
 
 func hexValue(_ character: Unicode.Scalar) -> UInt32? {
@@ -509,7 +564,8 @@ func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     }
     var value = 0
     var digits = 0
-    var previousWasUnderscore = true  // no `_` right after the prefix or at the start
+    // No `_` at the start; one may follow a base prefix (`0x_1`), as in Python.
+    var previousWasUnderscore = radix == 10
     while index < bytes.count {
         let byte = bytes[index]
         index += 1
@@ -533,22 +589,110 @@ func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
     return negative ? -value : value
 }
 
-/// Python float literals such as `2.5`, `.5`, `1e-3`.
+/// CPython's `sys.get_int_max_str_digits()`: a decimal literal longer than
+/// this is a SyntaxError, and no int of more digits is turned into text.
+let maximumIntegerDigits = 4300
+
+enum BigInteger: Equatable {
+    /// Its decimal digits, a `-` first for a negative one.
+    case digits(String)
+    /// A decimal literal of more than `maximumIntegerDigits` digits.
+    case tooManyDecimalDigits(Int)
+    /// A hex, octal or binary literal whose decimal form would pass the limit
+    /// (it is never converted: that would take time quadratic in its length).
+    case beyondConversionLimit
+}
+
+/// An integer literal too large for Int, in the grammar `parseInteger`
+/// reads; nil for anything that is no integer literal.
+func bigIntegerDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> BigInteger? {
+    var index = 0
+    var negative = false
+    if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+        negative = bytes[index] == UInt8(ascii: "-")
+        index += 1
+    }
+    guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+    var radix: UInt64 = 10
+    if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count {
+        switch bytes[index + 1] | 0x20 {
+        case UInt8(ascii: "x"): radix = 16
+        case UInt8(ascii: "o"): radix = 8
+        case UInt8(ascii: "b"): radix = 2
+        default: break
+        }
+        if radix != 10 { index += 2 } else if bytes.count - index > 1 { return nil }  // 0123 is no literal
+    }
+    // Check the grammar and count the digits before converting anything.
+    let digitsStart = index
+    var previousWasUnderscore = radix == 10
+    var digits = 0
+    var significantDigits = 0
+    while index < bytes.count {
+        let byte = bytes[index]
+        index += 1
+        if byte == UInt8(ascii: "_") {
+            if previousWasUnderscore { return nil }
+            previousWasUnderscore = true
+            continue
+        }
+        guard let digit = hexValue(Unicode.Scalar(byte)), UInt64(digit) < radix else { return nil }
+        if digit != 0 || significantDigits > 0 { significantDigits += 1 }
+        digits += 1
+        previousWasUnderscore = false
+    }
+    guard digits > 0, !previousWasUnderscore else { return nil }
+    if radix == 10 && significantDigits > maximumIntegerDigits { return .tooManyDecimalDigits(significantDigits) }
+    // 4300 decimal digits are 14,284 bits; a few digits more than that are
+    // surely past the limit (the bound is loose by less than one digit).
+    let bitsPerDigit = radix == 16 ? 4 : radix == 8 ? 3 : radix == 2 ? 1 : 0
+    if bitsPerDigit > 0 && (significantDigits - 1) * bitsPerDigit >= 14_285 { return .beyondConversionLimit }
+    // Little-endian limbs of 10^9, multiplied by the radix a digit at a time.
+    var limbs: [UInt64] = [0]
+    index = digitsStart
+    while index < bytes.count {
+        let byte = bytes[index]
+        index += 1
+        if byte == UInt8(ascii: "_") { continue }
+        var carry = UInt64(hexValue(Unicode.Scalar(byte))!)
+        for position in limbs.indices {
+            let product = limbs[position] * radix + carry
+            limbs[position] = product % 1_000_000_000
+            carry = product / 1_000_000_000
+        }
+        if carry > 0 { limbs.append(carry) }
+    }
+    var text = String(limbs.last!)
+    for limb in limbs.dropLast().reversed() {
+        let part = String(limb)
+        text += String(repeating: "0", count: 9 - part.count) + part
+    }
+    if text.count > maximumIntegerDigits { return .beyondConversionLimit }
+    return .digits(negative && text != "0" ? "-" + text : text)
+}
+
+/// Python float literals such as `2.5`, `.5`, `1e-3`, `1_000.5`, `1e1_0`.
 func parseFloat(_ word: String, bytes: UnsafeBufferPointer<UInt8>) -> Double? {
     var digits = 0
     var pointOrExponent = 0
     var points = 0
-    for byte in bytes {
+    var underscores = false
+    for (index, byte) in bytes.enumerated() {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
         case UInt8(ascii: "."): pointOrExponent += 1; points += 1
         case UInt8(ascii: "e"), UInt8(ascii: "E"): pointOrExponent += 1
         case UInt8(ascii: "-"), UInt8(ascii: "+"): break
+        case UInt8(ascii: "_"):
+            // Only between two digits, as Python's grammar has it.
+            func isDigit(_ at: Int) -> Bool { at >= 0 && at < bytes.count && (0x30...0x39).contains(bytes[at]) }
+            guard isDigit(index - 1), isDigit(index + 1) else { return nil }
+            underscores = true
         default: return nil
         }
     }
     // Without a point or an exponent it is no float (and was no integer
     // either); a word with two points ('127.0.0.1') never is one.
     guard digits > 0, pointOrExponent > 0, points < 2 else { return nil }
-    return Double(word)
+    return Double(underscores ? word.filter { $0 != "_" } : word)
 }

@@ -1373,6 +1373,7 @@ private func staticValue(_ argument: Argument) -> Value? {
     case .word(let text), .string(let text): return .str(text)
     case .bytes(let bytes): return .bytes(bytes)
     case .integer(let number): return .int(number)
+    case .bigInteger(let digits): return .verbatim(digits)
     case .float(let number): return .float(number)
     case .none: return Value.none
     case .bool(let flag): return .bool(flag)

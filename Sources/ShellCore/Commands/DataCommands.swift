@@ -147,7 +147,7 @@ private func sendFile(_ call: inout Call) throws -> Value? {
 
 private func receive(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
-    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE")
+    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE", cType: "ssize_t")
     let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
     try checkBufferSize(size, caller: "recv")
@@ -162,7 +162,7 @@ private func receive(_ call: inout Call) throws -> Value? {
 
 private func receiveFrom(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
-    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE")
+    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE", cType: "ssize_t")
     let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
     try call.arguments.finish()
     try checkBufferSize(size, caller: "recvfrom")
@@ -212,7 +212,7 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
     // Streaming to a file, bigger pieces mean fewer calls at the same bounded memory.
     let sizeGiven = !call.arguments.isEmpty
-    let size = sizeGiven ? try call.arguments.integer("BUFSIZE") : (call.redirect == nil ? 64 * 1024 : 1 << 20)
+    let size = sizeGiven ? try call.arguments.integer("BUFSIZE", cType: "ssize_t") : (call.redirect == nil ? 64 * 1024 : 1 << 20)
     try call.arguments.finish()
     guard size > 0 else { throw ShellError.value("BUFSIZE must be positive") }
     try checkBufferSize(size, caller: "recv")

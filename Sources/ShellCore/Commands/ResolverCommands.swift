@@ -175,7 +175,7 @@ private func byteOrder(_ name: String, bits: Int) -> Command {
     Command(name: name, group: .resolver, usage: "X",
             summary: "convert a \(bits)-bit integer between host and network byte order",
             python: "socket.\(name)(X)", cCall: "\(name)(3)", argumentKinds: ["-"], run: { call in
-                let value = try call.arguments.integer("X")
+                let value = try call.arguments.integer("X", cType: bits == 16 ? "long" : "unsigned long")
                 try call.arguments.finish()
                 if bits == 16 {
                     if value < 0 { throw ShellError.overflow("\(name): can't convert negative Python int to C 16-bit unsigned integer") }
@@ -218,6 +218,7 @@ private func addressInfo(_ call: inout Call) throws -> Value? {
     switch portArgument.kind {
     case .none: service = nil
     case .integer(let number): service = String(number)
+    case .bigInteger: throw ShellError.overflow("Python int too large to convert to C long")
     case .string(let text), .word(let text): service = text
     default: throw call.arguments.badArgument("PORT", portArgument, expected: "a port, a service name or None")
     }

@@ -23,6 +23,7 @@ extension CommandTable {
                 argumentKinds: ["-"], run: { call in
                     var words: [String] = []
                     while let argument = try call.arguments.optional() {
+                        try checkConvertible(argument)
                         words.append(call.arguments.value(of: argument).str)
                     }
                     // As print() would show it, but no control character reaches the terminal.
@@ -148,4 +149,16 @@ private func help(_ call: inout Call) throws -> Value? {
         lines += errors.map { "    \($0)" }
     }
     return wrapped(lines.joined(separator: "\n"), &call)
+}
+
+/// print() turns no int of more than 4,300 digits into text (CPython's
+/// `sys.get_int_max_str_digits()`).
+private func checkConvertible(_ argument: Argument) throws {
+    switch argument.kind {
+    case .bigInteger(""):
+        throw ShellError.value("Exceeds the limit (\(maximumIntegerDigits) digits) for integer string conversion; "
+                               + "use sys.set_int_max_str_digits() to increase the limit")
+    case .tuple(let items), .list(let items): try items.forEach(checkConvertible)
+    default: break
+    }
 }

@@ -164,7 +164,7 @@ private func createServer(_ call: inout Call) throws -> Value? {
     var family = AF_INET
     var backlog: Int?
     if !call.arguments.isEmpty { family = try call.arguments.constant("FAMILY", .family) }
-    if !call.arguments.isEmpty { backlog = try call.arguments.integer("BACKLOG") }
+    if !call.arguments.isEmpty { backlog = Int(try call.arguments.cInteger("BACKLOG")) }
     try call.arguments.finish()
     try call.session.checkFree(name)
     try call.arguments.checkHostHasNoNull(target.host)
@@ -206,7 +206,7 @@ private func bind(_ call: inout Call) throws -> Value? {
 private func listen(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
     // CPython's default: min(SOMAXCONN, 128); a negative backlog means 0.
-    let backlog = call.arguments.isEmpty ? 128 : try call.arguments.integer("BACKLOG")
+    let backlog = call.arguments.isEmpty ? 128 : Int(try call.arguments.cInteger("BACKLOG"))
     try call.arguments.finish()
     try entry.socket.listen(backlog: Int32(clamping: max(0, backlog)))
     return nil

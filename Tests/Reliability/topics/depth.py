@@ -30,18 +30,45 @@ def test_7_depth_nesting_past_200_is_cpythons_syntax_error():
 @test
 def test_7_depth_two_hundred_levels_around_a_long_line_are_not_quadratic():
     # Each level once copied its whole text and resolved its whole subtree:
-    # 200 levels around 100,000 words took 3.4 s and 190 MB, 1,000,000 words
-    # would take the 20-second timeout.
-    words = " ".join(["abcdefgh"] * 1_000_000)
+    # 200 levels around 100,000 words took 3.4 s and 190 MB, so 400,000 words
+    # would take about 55 s, past the 20-second timeout.
+    words = " ".join(["abcdefgh"] * 400_000)
     result = run([script("deep-wide.sock", "echo " + "(" * 200 + words + ")" * 200 + "\n")])
     expect(result, err=[], rc=0)
-    check(len(result.out_lines) == 1 and result.out_lines[0].count("'abcdefgh'") == 1_000_000,
+    check(len(result.out_lines) == 1 and result.out_lines[0].count("'abcdefgh'") == 400_000,
           "the value lost words\n" + result.describe(300))
     # With a non-ASCII character each level counted its column from the
-    # line's start once its items were read (found by scripts/fuzz-runner).
+    # line's start once its items were read (found by scripts/fuzz-runner):
+    # a 38 KB line took 19 s, so 900 KB would take hours.
+    words = " ".join(["abcdefgh"] * 100_000)
     result = run([script("deep-wide-2.sock", "echo é " + "(" * 200 + words + ")" * 201 + "\n")])
     expect(result, out=[], rc=1, err=[f"{WORK}/deep-wide-2.sock:1: SyntaxError: unmatched ')' "
                                       f"(column {len('echo é ') + 400 + len(words) + 1})"])
+
+
+@test
+def test_7_depth_huge_integer_literals_stop_at_cpythons_4300_digits():
+    # Converting a 3 MB hex literal to decimal digits is quadratic (hours);
+    # CPython converts no int of more than 4,300 digits to text, so neither
+    # does sockshell: a decimal literal past it is a SyntaxError, a hex one
+    # prints as print() fails, and a call that takes an int overflows.
+    hex_digits = "f" * 3_000_000
+    lines = ["echo " + "1" * 5000, "echo 0x" + hex_digits, "htons 0x" + hex_digits, "echo alive"]
+    result = run([script("big-int.sock", "\n".join(lines) + "\n")])
+    try:
+        compile("1" * 5000, "<line>", "eval")
+        raise AssertionError("python3 accepted a 5000-digit literal")
+    except SyntaxError as exc:
+        syntax = exc.msg
+    try:
+        str(int(hex_digits[:5000], 16))
+        raise AssertionError("python3 printed a 6000-digit int")
+    except ValueError as exc:
+        value_error = str(exc)
+    expect(result, out=["alive"], rc=1, err=[
+        f"{WORK}/big-int.sock:1: SyntaxError: {syntax} (column 6)",
+        f"{WORK}/big-int.sock:2: ValueError: {value_error}",
+        f"{WORK}/big-int.sock:3: OverflowError: Python int too large to convert to C long"])
 
 
 @test
