@@ -313,27 +313,19 @@ private func select(_ call: inout Call) throws -> Value? {
     }
     try call.arguments.finish()
 
-    let buffered = readers.filter { $0.bufferedCount > 0 }
-    var readable: [SocketEntry] = []
-    var writable: [SocketEntry] = []
-    if buffered.isEmpty {
-        let requests = readers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLIN)) }
-            + writers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLOUT)) }
-        do {
-            let ready = try pollUntilReady(requests, deadline: timeout.map { monotonicSeconds() + $0 })
-            readable = readers.enumerated().filter { ready[$0.offset] != 0 }.map(\.element)
-            writable = writers.enumerated().filter { ready[readers.count + $0.offset] != 0 }.map(\.element)
-        } catch is TimeoutExpired {
-            // select's timeout is not an error: it returns empty lists.
-        }
-    } else {
-        readable = buffered
-        if !writers.isEmpty {
-            let ready = try? pollUntilReady(writers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLOUT)) },
-                                            deadline: monotonicSeconds())
-            writable = writers.enumerated().filter { (ready?[$0.offset] ?? 0) != 0 }.map(\.element)
-        }
+    // A socket with bytes already read is ready whatever the kernel says;
+    // then the others are asked without waiting, so every ready one is listed.
+    let anyBuffered = readers.contains { $0.bufferedCount > 0 }
+    let requests = readers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLIN)) }
+        + writers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLOUT)) }
+    var ready = [Int16](repeating: 0, count: requests.count)
+    do {
+        ready = try pollUntilReady(requests, deadline: anyBuffered ? monotonicSeconds() : timeout.map { monotonicSeconds() + $0 })
+    } catch is TimeoutExpired {
+        // select's timeout is not an error: it returns empty lists.
     }
+    let readable = readers.enumerated().filter { ready[$0.offset] != 0 || $0.element.bufferedCount > 0 }.map(\.element)
+    let writable = writers.enumerated().filter { ready[readers.count + $0.offset] != 0 }.map(\.element)
     let list = { (entries: [SocketEntry]) in Value.list(entries.map { .verbatim($0.name) }) }
     return .tuple([list(readable), list(writable)])
 }
