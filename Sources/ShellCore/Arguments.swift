@@ -111,6 +111,20 @@ struct Arguments {
                 throw ShellError.value("$\(name).\(field): socket '\(name)' has no host and port")
             }
             return argument.with(field == "port" ? .integer(Int(port)) : .string(host))
+        case .scriptArgument(let number):
+            guard let given = session.scriptArguments else {
+                throw ShellError("IndexError", "script argument $\(number) not given (no script is running)")
+            }
+            guard number < given.count else {
+                let count = given.count - 1
+                throw ShellError("IndexError", "script argument $\(number) not given (the script has \(count) argument\(count == 1 ? "" : "s"))")
+            }
+            // As if its text were typed as one word: a number is a number
+            // (a port), anything else a str, spaces and quotes included.
+            let text = given[number]
+            var utf8 = text
+            if let value = utf8.withUTF8({ parseInteger($0) }) { return argument.with(.integer(value)) }
+            return argument.with(.string(text))
         case .tuple(let items):
             return argument.with(.tuple(try items.map(resolved)))
         default:
@@ -132,7 +146,7 @@ struct Arguments {
         // whole subtree at every level made 200 nested brackets quadratic.
         case .tuple(let items): return .tuple(items.map(value(of:)))
         case .list(let items): return .list(items.map(value(of:)))
-        case .reference:
+        case .reference, .scriptArgument:
             if let value = try? resolved(argument), !value.isReference { return self.value(of: value) }
             return .str(argument.text)
         case .file: return .str(argument.text)

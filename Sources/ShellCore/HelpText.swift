@@ -63,11 +63,14 @@ let helpExamples: [String: String] = [
     "record": "record lesson.md",
     "set": "set display hex",
     "sleep": "sleep 0.5",
-    "source": "source setup.sock",
+    "source": "source client.sock localhost 70",
+    "!": "!ss -tan",
     "why": "why",
 ]
 
 let helpErrors: [String: [String]] = [
+    "!": ["subprocess.CalledProcessError: Command 'CMD' returned non-zero exit status N.: the command failed; its own message is above",
+          "PermissionError: --check does not run shell commands: transcripts never run programs"],
     "bind": ["OSError: [Errno 98] Address already in use: another socket has the port (or TIME_WAIT does: set SO_REUSEADDR first)",
              "PermissionError: [Errno 13] Permission denied: ports below 1024 need privileges",
              "OSError: [Errno 99] Cannot assign requested address: HOST is not an address of this machine"],

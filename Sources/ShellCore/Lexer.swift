@@ -26,6 +26,9 @@ public final class Argument: Equatable {
         case file(String)
         /// `$NAME.port`, `$NAME.host`, `$NAME.fd`: read when the command runs.
         case reference(name: String, field: String)
+        /// `$0`, `$1`, ...: the script's path and its arguments, as
+        /// `sys.argv[N]`, read when the command runs.
+        case scriptArgument(Int)
     }
 
     public let kind: Kind
@@ -69,8 +72,10 @@ public final class Argument: Equatable {
     }
 
     var isReference: Bool {
-        if case .reference = kind { return true }
-        return false
+        switch kind {
+        case .reference, .scriptArgument: return true
+        default: return false
+        }
     }
 
     /// The same argument standing for another value (`$NAME.port` resolved).
@@ -183,6 +188,19 @@ public struct Lexer {
     }
 
     private mutating func commands() throws -> [ParsedCommand] {
+        // `!CMD`: the rest of the line is a command for /bin/sh, as psql's \!
+        // and gdb's `shell` take it: no `;`, `#` or quotes of sockshell's own.
+        skipSpace()
+        if current == UInt8(ascii: "!") {
+            let start = position
+            position += 1
+            skipSpace()
+            let command = text(from: position, to: bytes.count).trimmingSpaces
+            guard !command.isEmpty else { throw ShellError.syntax("expected a shell command after '!'", column: column(at: start)) }
+            let argument = Argument(kind: .string(command), column: column, text: command)
+            position = bytes.count
+            return [ParsedCommand(name: "!", arguments: [argument], redirect: nil, source: "!" + command)]
+        }
         var result: [ParsedCommand] = []
         // The command's first word, kept apart so the arguments need no shift:
         // a plain name as its text (most lines), anything else as an Argument.
@@ -384,9 +402,16 @@ public struct Lexer {
             return .file(String(word.dropFirst()))
         }
         if word.hasPrefix("$") {
+            let digits = word.utf8.dropFirst()
+            if !digits.isEmpty, digits.allSatisfy({ (0x30...0x39).contains($0) }) {
+                guard digits.count < 6, let number = Int(String(word.dropFirst())) else {
+                    throw ShellError.syntax("no script has \(word.dropFirst()) arguments", column: column)
+                }
+                return .scriptArgument(number)
+            }
             let parts = word.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 2, isIdentifier(parts[0]), ["port", "host", "fd"].contains(parts[1]) else {
-                throw ShellError.syntax("expected $NAME.port, $NAME.host or $NAME.fd, not \(word)", column: column)
+                throw ShellError.syntax("expected $NAME.port, $NAME.host, $NAME.fd or a script argument $N, not \(word)", column: column)
             }
             return .reference(name: String(parts[0]), field: String(parts[1]))
         }

@@ -125,7 +125,8 @@ private enum DataArg {
 
 /// The helpers a script may need; each is emitted once, in this order.
 private enum Helper: Int, Comparable, CaseIterable {
-    case renamed, display, shown, save, buffers, recv, recvfrom, recvuntil, recvall, accepted, acceptDefault, selectNames, tcpinfo
+    case renamed, display, shown, save, buffers, recv, recvfrom, recvuntil, recvall, accepted, acceptDefault, selectNames, tcpinfo,
+         argv
 
     static func < (left: Helper, right: Helper) -> Bool { left.rawValue < right.rawValue }
 
@@ -708,6 +709,14 @@ private final class Translator {
                          "    print(\(call)\(call.isEmpty ? "" : ", ")file=out)"]
             return Translation(python: lines, script: lines)
 
+        case "!":
+            let command = try r.text("CMD")
+            try r.finish()
+            modules.insert("subprocess")
+            // What the script printed so far goes first, as in sockshell.
+            let call = "subprocess.run(\(command), shell=True, check=True)"
+            return statement(call, script: ["sys.stdout.flush()", call])
+
         case "sleep":
             let seconds = try r.number("SECONDS")
             try r.finish()
@@ -792,6 +801,7 @@ private final class Translator {
             case .acceptDefault: parts.append(Translator.acceptDefault)
             case .selectNames: parts.append(Translator.selectNames)
             case .tcpinfo: parts.append(Translator.tcpinfo)
+            case .argv: parts.append(Translator.argv)
             }
         }
         return parts.joined(separator: "\n\n\n")
@@ -807,6 +817,21 @@ private final class Translator {
     after an error, as sockshell does.
     """
     """#
+
+    static let argv = #"""
+    def argv(n):
+        """$N in sockshell: the script's argument N, a number when it reads as one."""
+        value = sys.argv[n]
+        try:
+            return int(value, 0)
+        except ValueError:
+            return value
+    """#
+
+    /// `$N` read by a command: the script needs `argv`.
+    func usesScriptArguments() {
+        helpers.insert(.argv)
+    }
 
     static let show = #"""
     def show(value):
@@ -1141,6 +1166,9 @@ private struct Reader {
             case "host": return Arg(kind: .string(""), text: argument.text, expr: "\(variable).getsockname()[0]")
             default: return Arg(kind: .integer(0), text: argument.text, expr: "\(variable).getsockname()[1]")
             }
+        case .scriptArgument(let number):
+            translator.usesScriptArguments()
+            return Arg(kind: .string(""), text: argument.text, expr: "argv(\(number))")
         case .tuple(let items):
             return Arg(kind: argument.kind, text: argument.text, items: items.map { resolved($0) })
         default:
@@ -1167,6 +1195,9 @@ private struct Reader {
             case "host": return "\(variable).getsockname()[0]"
             default: return "\(variable).getsockname()[1]"
             }
+        case .scriptArgument(let number):
+            translator.usesScriptArguments()
+            return "argv(\(number))"
         case .tuple(let items):
             return "(" + items.map(code).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
         case .list(let items):
@@ -1378,7 +1409,7 @@ private func staticValue(_ argument: Argument) -> Value? {
     case .none: return Value.none
     case .bool(let flag): return .bool(flag)
     case .file: return .str(argument.text)
-    case .reference: return nil
+    case .reference, .scriptArgument: return nil
     case .tuple(let items):
         let values = items.map(staticValue)
         return values.contains { $0 == nil } ? nil : .tuple(values.compactMap { $0 })

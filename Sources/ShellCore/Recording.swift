@@ -32,6 +32,12 @@ final class Recording {
     }
 
     func command(_ source: String) {
+        // A shell command's output went to the terminal, not here, and a
+        // replay must not run programs: it is kept as a comment.
+        if source.hasPrefix("!") {
+            write("sock> # not replayed, a shell command: \(source)\n")
+            return
+        }
         write("sock> \(source)\n")
     }
 

@@ -23,6 +23,9 @@ public final class Runner {
     public var echo = false
     /// `-e`: stop at the first failing command.
     public var stopOnError = false
+    /// Whether `!CMD` may run: not while `--check` verifies a transcript,
+    /// which must not run whatever a downloaded lesson says.
+    public var allowsShellCommands = true
     /// Set by any failing command; scripts exit 1 when it is.
     public private(set) var anyFailed = false
     private var sourceDepth = 0
@@ -106,7 +109,9 @@ public final class Runner {
             do {
                 commands += try Lexer.parse(String(line))
             } catch {
-                return report(error, location: Location(file: "<command>", line: commands.count + 1), command: nil)
+                // Nothing runs, as python3 -c compiles first; --echo still
+                // shows the line that failed, so a transcript keeps it.
+                return failedToParse(String(line), error, location: Location(file: "<command>", line: commands.count + 1))
             }
         }
         return try run(commands, location: { Location(file: "<command>", line: $0 + 1) })
@@ -259,11 +264,26 @@ public final class Runner {
     /// prose and expected output do not, so `sockshell --echo lesson.md`
     /// replays a lesson.
     public func run(file path: String) throws -> Outcome {
-        let text = String(decoding: try readFile(path), as: UTF8.self)
-        guard path.hasSuffix(".md") else { return try run(text: text, name: path) }
+        let fd: Int32
+        do { fd = try Files.openForReading(path) } catch let error as Errno { throw fileError(error, path) }
+        defer { Files.close(fd) }
+        return try run(fileDescriptor: fd, name: path)
+    }
+
+    /// Runs a script already open, read once to its end: `/dev/stdin`, a
+    /// pipe or a FIFO cannot be opened a second time.
+    public func run(fileDescriptor fd: Int32, name: String) throws -> Outcome {
+        var bytes: [UInt8]
+        do { bytes = try Files.read(fileDescriptor: fd) } catch let error as Errno {
+            throw fileError(error, name)
+        } catch let error as Files.TooLong {
+            throw ShellError("MemoryError", "file longer than \(error.limit) bytes, the most held in memory: \(pythonStringRepr(name))")
+        }
+        guard name.hasSuffix(".md") else { return try bytes.withUnsafeBufferPointer { try run(utf8: $0, name: name) } }
+        let text = String(decoding: bytes, as: UTF8.self)
         var result = Outcome.succeeded
         for example in Transcript.examples(in: text) {
-            let outcome = try run(line: example.command, location: Location(file: path, line: example.line))
+            let outcome = try run(line: example.command, location: Location(file: name, line: example.line))
             if outcome == .interrupted { return .interrupted }
             if outcome == .failed {
                 result = .failed
@@ -293,8 +313,18 @@ public final class Runner {
                 lineEnd = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
             }
             number += 1
-            let outcome = try run(utf8: UnsafeBufferPointer(rebasing: text[lineStart..<lineEnd]),
-                                  location: Location(file: name, line: number))
+            let line = UnsafeBufferPointer(rebasing: text[lineStart..<lineEnd])
+            let location = Location(file: name, line: number)
+            let outcome: Outcome
+            if let bad = firstInvalidUTF8(line) {
+                // As python3 refuses a script that is not UTF-8, naming the
+                // line; the bytes never reach a socket as U+FFFD.
+                let error = ShellError("SyntaxError", "Non-UTF-8 code starting with '\\x\(hex2(bad))' in file \(name) on line \(number), "
+                                       + "but no encoding declared; see https://peps.python.org/pep-0263/ for details")
+                outcome = failedToParse(String(decoding: line, as: UTF8.self), error, location: location)
+            } else {
+                outcome = try run(utf8: line, location: location)
+            }
             if outcome == .interrupted { return .interrupted }
             if outcome == .failed {
                 result = .failed
@@ -306,11 +336,18 @@ public final class Runner {
         return result
     }
 
-    /// `source FILE`: nested at most 32 deep, so a file that sources itself ends.
-    func source(_ path: String) throws -> Outcome {
+    /// `source FILE [ARG...]`: nested at most 32 deep, so a file that sources
+    /// itself ends. With arguments, `$0`... are FILE and them while it runs,
+    /// as a shell's `.` sets them; without, the caller's stay.
+    func source(_ path: String, arguments: [String]? = nil) throws -> Outcome {
         guard sourceDepth < 32 else { throw ShellError("RecursionError", "source nested more than 32 deep") }
         sourceDepth += 1
-        defer { sourceDepth -= 1 }
+        let callers = session.scriptArguments
+        if let arguments { session.scriptArguments = [path] + arguments }
+        defer {
+            sourceDepth -= 1
+            session.scriptArguments = callers
+        }
         return try run(file: path)
     }
 }
@@ -350,4 +387,27 @@ extension String {
         while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars = scalars.dropLast() }
         return String(scalars)
     }
+}
+
+/// The first byte of a line that is not well-formed UTF-8, if any.
+func firstInvalidUTF8(_ line: UnsafeBufferPointer<UInt8>) -> UInt8? {
+    guard line.contains(where: { $0 >= 0x80 }) else { return nil }
+    var iterator = line.makeIterator()
+    var decoder = UTF8()
+    var offset = 0
+    while true {
+        switch decoder.decode(&iterator) {
+        case .scalarValue(let scalar):
+            offset += UTF8.width(scalar)
+        case .emptyInput:
+            return nil
+        case .error:
+            return line[offset]
+        }
+    }
+}
+
+private func hex2(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
 }

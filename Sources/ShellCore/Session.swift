@@ -46,6 +46,9 @@ public final class Session {
     private var byName: [String: SocketEntry] = [:]
 
     public var display = DisplayMode.repr
+    /// `$0`, `$1`, ...: the running script's path and arguments (`sys.argv`);
+    /// nil when no script gave any.
+    public var scriptArguments: [String]?
     /// The longest line `recvline`/`recvuntil` will gather before giving up.
     public var maxLine = 1 << 20
     /// `socket.setdefaulttimeout`: given to every new socket.

@@ -126,6 +126,7 @@ public enum Transcript {
         defer { session.closeAll() }
         let output = CapturedOutput()
         let runner = Runner(session: session, output: output)
+        runner.allowsShellCommands = false
         var report = Report()
         var exited = false
         for example in examples(in: text) {

@@ -58,4 +58,40 @@ public struct ChildProcess {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
+
+    /// How a command run by `run(shell:)` ended.
+    public enum Termination: Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    /// Runs `command` through `/bin/sh -c` with sockshell's standard input,
+    /// output and error, and waits for it, as Python's `subprocess.run(...,
+    /// shell=True)` does. sockshell's own descriptors are close-on-exec; SIGPIPE
+    /// is the default again in the child. The corresponding C functions are
+    /// `posix_spawn` and `waitpid`.
+    public static func run(shell command: String) throws -> Termination {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        let arguments = ["/bin/sh", "-c", command]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/bin/sh", nil, &attributes, &argv, environ)
+        guard result == 0 else { throw Errno(rawValue: result) }
+        // Ctrl-C reaches the child too (one process group); the child decides,
+        // and sockshell waits for it either way.
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw Errno.current }
+        }
+        let signal = status & 0x7F
+        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
+    }
 }

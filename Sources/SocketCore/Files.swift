@@ -31,6 +31,19 @@ public enum Files {
         }
     }
 
+    /// Runs `body` with `directory` as the working directory, then returns to
+    /// the one before. The corresponding C functions are `chdir` and `fchdir`.
+    public static func inDirectory<Result>(_ directory: String, _ body: () throws -> Result) throws -> Result {
+        // Kept above the numbers sockets get, so they are Python's.
+        let here = moveHigh(try valueOrErrno { open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) })
+        defer {
+            _ = fchdir(here)
+            _ = Glibc.close(here)
+        }
+        _ = try valueOrErrno { chdir(directory) }
+        return try body()
+    }
+
     /// Opens a file for reading. The corresponding C function is `open`.
     public static func openForReading(_ path: String) throws -> Int32 {
         try waiting { open(path, O_RDONLY | O_CLOEXEC) }
@@ -74,6 +87,11 @@ public enum Files {
     public static func read(_ path: String, upTo limit: Int = largestRead) throws -> [UInt8] {
         let fd = try openForReading(path)
         defer { close(fd) }
+        return try read(fileDescriptor: fd, upTo: limit)
+    }
+
+    /// Reads an open file to its end, as `read(_:upTo:)` reads a path.
+    public static func read(fileDescriptor fd: Int32, upTo limit: Int = largestRead) throws -> [UInt8] {
         let expected = try size(of: fd)
         if expected > limit { throw TooLong(limit: limit) }
         var bytes: [UInt8] = []

@@ -36,7 +36,7 @@ func colorAllowed(on fd: Int32, options: Options) -> Bool {
 
 /// Runs sockshell as the options say and returns its exit status.
 func run(_ options: Options) -> Int32 {
-    if options.check { return checkTranscripts(options.scripts) }
+    if options.check { return checkTranscripts(options.transcripts) }
 
     let output = StandardOutput(colorErrors: colorAllowed(on: 2, options: options))
     let session = Session()
@@ -51,28 +51,36 @@ func run(_ options: Options) -> Int32 {
 
     do {
         var outcome = Runner.Outcome.succeeded
-        for script in options.scripts where script != "-" {
-            // An unreadable script is a usage error of sockshell itself (exit 2).
+        // The script is opened once, before anything runs, as python3 opens
+        // it: /dev/stdin, <(...) and FIFOs give their lines only once. An
+        // unreadable script is a usage error of sockshell itself (exit 2).
+        var scriptFD: Int32 = -1
+        defer { if scriptFD >= 0 { Files.close(scriptFD) } }
+        if let script = options.script, script != "-" {
             do {
-                _ = try Files.read(script)
+                // Above the numbers sockets get, so they are Python's.
+                scriptFD = Files.moveHigh(try Files.openForReading(script))
+                _ = try Files.size(of: scriptFD)
             } catch let error as Errno {
                 writeToStandardError("sockshell: can't open file \(pythonStringRepr(script)): [Errno \(error.rawValue)] \(error.message)\n")
                 return 2
+            } catch is Interrupted {
+                // Ctrl-C while a FIFO waits for its writer.
+                writeToStandardError("KeyboardInterrupt\n")
+                return 130
             }
         }
         if let commands = options.commands {
+            session.scriptArguments = ["-c"] + options.scriptArguments
             outcome = try runner.run(commandString: commands)
-        }
-        for script in options.scripts where outcome != .interrupted && !(outcome == .failed && options.exitOnError) {
-            let result = script == "-"
-                ? try runStandardInput(runner)
-                : try runner.run(file: script)
-            if result != .succeeded { outcome = result }
+        } else if let script = options.script {
+            session.scriptArguments = [script] + options.scriptArguments
+            outcome = script == "-" ? try runStandardInput(runner) : try runner.run(fileDescriptor: scriptFD, name: script)
         }
         if outcome == .interrupted || Interruption.isPending { return 130 }
         if outcome == .failed && options.exitOnError { return 1 }
 
-        let hasBatchInput = options.commands != nil || !options.scripts.isEmpty
+        let hasBatchInput = options.commands != nil || options.script != nil
         if !hasBatchInput || options.interactiveAfter {
             if Files.isTerminal(0) {
                 let terminal = InteractiveTerminal(runner: runner, output: output,
@@ -138,7 +146,18 @@ func checkTranscripts(_ paths: [String]) -> Int32 {
         } catch {
             return 2
         }
-        let report = Transcript.check(text: text, name: path)
+        // A transcript's relative paths (@files/welcome.txt) are its folder's,
+        // wherever --check is run from.
+        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let report: Transcript.Report
+        do {
+            report = try Files.inDirectory(folder.isEmpty ? "/" : folder) { Transcript.check(text: text, name: path) }
+        } catch let error as Errno {
+            writeToStandardError("sockshell: can't enter the folder of \(pythonStringRepr(path)): [Errno \(error.rawValue)] \(error.message)\n")
+            return 2
+        } catch {
+            return 2
+        }
         for mismatch in report.mismatches { print(mismatch + "\n") }
         passed += report.passed
         failed += report.failed

@@ -23,12 +23,14 @@ Ends with the line "N passed, N failed"; exit status 1 if any failed.
 import concurrent.futures
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -277,10 +279,12 @@ def test_version():
 
 @test
 def test_scripts_run_in_order_then_exit():
+    # Several scripts in one session: -c 'source a; source b' (after a
+    # script, every word is its argument, as with python3).
     d = workdir("scripts_in_order")
     write(d, "one.sock", "echo one\ngetservbyname http tcp\n")
     write(d, "two.sock", "echo two\nhtons 1\n")
-    r = run("one.sock", "two.sock", cwd=d, stdin="echo from stdin\n")
+    r = run("-c", "source one.sock; source two.sock", cwd=d, stdin="echo from stdin\n")
     expect(r, out=f"one\n{HTTP}\ntwo\n{HTONS1}\n", err="", rc=0)
 
 
@@ -289,8 +293,150 @@ def test_script_sockets_live_across_files():
     d = workdir("scripts_one_session")
     write(d, "a.sock", "socketpair a b\nsendall a 'across files\\n'\n")
     write(d, "b.sock", "recvline b\n")
-    r = run("a.sock", "b.sock", cwd=d)
+    r = run("-c", "source a.sock; source b.sock", cwd=d)
     expect(r, out=repr(b"across files\n") + "\n", err="", rc=0)
+
+
+@test
+def test_script_arguments_are_dollar_n_as_sys_argv():
+    # Failed before: 'localhost' was taken for a second script (exit 2).
+    d = workdir("script_arguments")
+    write(d, "args.sock", "echo ($0, $1, $2)\necho $1 -c $2\necho $3\necho after\n")
+    r = run("args.sock", "two words", "80", cwd=d)
+    expect(r, out="('args.sock', 'two words', 80)\ntwo words -c 80\nafter\n",
+           err="args.sock:3: IndexError: script argument $3 not given (the script has 2 arguments)\n", rc=1)
+    # Options after the script are its own, as python3 script.py -c is.
+    r = run("args.sock", "-c", "--echo", "x", cwd=d)
+    expect(r, out="('args.sock', '-c', '--echo')\n-c -c --echo\nx\nafter\n", err="", rc=0)
+    # -c CMD ARG...: $0 is '-c', as sys.argv[0] is for python3 -c.
+    r = run("-c", "echo ($0, $1)", "arg")
+    expect(r, out="('-c', 'arg')\n", err="", rc=0)
+    # A port from the command line is a number: a real connect uses it.
+    write(d, "client.sock", "create_connection c ($1, $2)\nsendall c $3\nrecvall c\n")
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve():
+        conn, _ = server.accept()
+        conn.sendall(conn.recv(100).upper())
+        conn.close()
+    thread = threading.Thread(target=serve)
+    thread.start()
+    r = run("client.sock", "127.0.0.1", str(port), "hello", cwd=d)
+    thread.join()
+    server.close()
+    expect(r, out="b'HELLO'\n", err="", rc=0)
+
+
+@test
+def test_shebang_script_runs_directly():
+    d = workdir("shebang")
+    script = write(d, "hello.sock", "#!/usr/bin/env sockshell\necho hello $1\n")
+    os.chmod(script, 0o755)
+    env = base_env(PATH=os.path.dirname(os.path.abspath(BINARY)) + ":" + os.environ["PATH"])
+    proc = subprocess.run([script, "world"], capture_output=True, timeout=TIMEOUT, env=env)
+    check(proc.returncode == 0 and proc.stdout == b"hello world\n" and proc.stderr == b"",
+          f"./hello.sock world: exit {proc.returncode}, out {proc.stdout!r}, err {proc.stderr!r}")
+
+
+@test
+def test_script_from_a_pipe_or_fifo_is_read_once():
+    # Failed before: /dev/stdin and <(...) printed nothing (opened twice),
+    # and a FIFO hung on its second open.
+    r = run("/dev/stdin", stdin="echo hi\n")
+    expect(r, out="hi\n", err="", rc=0, note="/dev/stdin")
+    proc = subprocess.run(["bash", "-c", f"{shlex.quote(BINARY)} <(echo 'echo from a process substitution')"],
+                          capture_output=True, timeout=TIMEOUT, env=base_env())
+    check(proc.returncode == 0 and proc.stdout == b"from a process substitution\n",
+          f"<(...): exit {proc.returncode}, out {proc.stdout!r}, err {proc.stderr!r}")
+    d = workdir("fifo_script")
+    fifo = os.path.join(d, "script.fifo")
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "w") as f:
+            f.write("echo through a fifo\n")
+    thread = threading.Thread(target=feed)
+    thread.start()
+    r = run(fifo)
+    thread.join()
+    expect(r, out="through a fifo\n", err="", rc=0, note="a FIFO")
+
+
+@test
+def test_ctrl_c_while_a_fifo_script_waits_for_its_writer():
+    d = workdir("fifo_wait")
+    fifo = os.path.join(d, "never.fifo")
+    os.mkfifo(fifo)
+    r = interrupt("fifo_wait", [fifo])
+    expect(r, out="", err="KeyboardInterrupt\n", rc=130, note="SIGINT after 0.5 s, nobody writes the FIFO")
+
+
+@test
+def test_a_script_that_is_not_utf8_is_a_syntax_error_naming_the_line():
+    # Failed before: the bytes went on as U+FFFD (b'\xef\xbf\xbd' on the wire).
+    d = workdir("not_utf8")
+    write(d, "bad.sock", b"echo ok\necho caf\xe9\nsocketpair a b\nsendall a 'caf\xff'\necho after\n")
+    r = run("bad.sock", cwd=d)
+    python_says = subprocess.run([sys.executable, write(d, "bad.py", b"pass\nx = 'caf\xe9'\n")],
+                                 capture_output=True).stderr.decode().strip().splitlines()[-1]
+    check(python_says.startswith("SyntaxError: Non-UTF-8 code starting with '\\xe9' in file "), python_says)
+    expect(r, out="ok\nafter\n", rc=1, err=(
+        "bad.sock:2: SyntaxError: Non-UTF-8 code starting with '\\xe9' in file bad.sock on line 2, "
+        "but no encoding declared; see https://peps.python.org/pep-0263/ for details\n"
+        "bad.sock:4: SyntaxError: Non-UTF-8 code starting with '\\xff' in file bad.sock on line 4, "
+        "but no encoding declared; see https://peps.python.org/pep-0263/ for details\n"))
+
+
+@test
+def test_shell_escape_runs_through_sh_and_reports_its_status():
+    d = workdir("shell_escape")
+    r = run("-c", "echo before\n!echo from sh; echo same line\n! exit 3\n!kill -TERM $$\necho after", cwd=d)
+    expect(r, out="before\nfrom sh\nsame line\nafter\n", rc=1, err=(
+        "<command>:3: subprocess.CalledProcessError: Command 'exit 3' returned non-zero exit status 3.\n"
+        "<command>:4: subprocess.CalledProcessError: Command 'kill -TERM $$' died with <Signals.SIGTERM: 15>.\n"))
+    # Python's own words for the same failures.
+    for command, line in (("exit 3", "returned non-zero exit status 3."), ("kill -TERM $$", "died with <Signals.SIGTERM: 15>.")):
+        proc = subprocess.run([sys.executable, "-c", f"import subprocess; subprocess.run({command!r}, shell=True, check=True)"],
+                              capture_output=True, text=True)
+        check(proc.stderr.strip().endswith(line), proc.stderr)
+    # A recording keeps it as a comment, so replaying the recording passes.
+    r = run("-c", "record rec.md\necho a\n!echo b\necho c\nrecord off", cwd=d)
+    expect(r, out="a\nb\nc\n", err="", rc=0, note="recorded")
+    check("sock> # not replayed, a shell command: !echo b\n" in read_bytes(os.path.join(d, "rec.md")).decode(),
+          "the recording does not keep !echo b as a comment")
+    r = run("--check", "rec.md", cwd=d)
+    expect(r, out="3 passed, 0 failed\n", err="", rc=0, note="the recording replayed")
+    # --check refuses it: a transcript someone sends must not run programs.
+    marker = os.path.join(d, "ran")
+    write(d, "t.md", f"```\nsock> !touch {marker}\n```\n")
+    r = run("--check", "t.md", cwd=d)
+    check(r.rc == 1 and "PermissionError: --check does not run shell commands: '!touch " in r.out
+          and not os.path.exists(marker), f"--check ran or did not refuse !touch: exit {r.rc}, out {r.out!r}")
+
+
+@test
+def test_echo_shows_a_line_with_a_syntax_error():
+    # Failed before: the failing line was missing from --echo's transcript.
+    r = run("--echo", "-c", "echo (1")
+    expect(r, out="sock> echo (1\n", err="<command>:1: SyntaxError: '(' was never closed (column 6)\n", rc=1)
+
+
+@test
+def test_check_reads_a_transcripts_paths_from_its_own_folder():
+    # Failed before: lessons/03-gopher.md read lessons/files/welcome.txt
+    # relative to where --check ran.
+    d = workdir("check_folder")
+    os.makedirs(os.path.join(d, "lesson", "files"), exist_ok=True)
+    write(os.path.join(d, "lesson", "files"), "note.txt", "kept next to the lesson\n")
+    write(os.path.join(d, "lesson"), "t.md", "```\nsock> socketpair a b\nsock> sendall a @files/note.txt\n"
+                                             "sock> recvline b\nb'kept next to the lesson\\n'\n```\n")
+    r = run("--check", "lesson/t.md", cwd=d)
+    expect(r, out="3 passed, 0 failed\n", err="", rc=0, note="from the folder above")
+    r = run("--check", "t.md", cwd=os.path.join(d, "lesson"))
+    expect(r, out="3 passed, 0 failed\n", err="", rc=0, note="from the lesson's folder")
+    r = run("--check", os.path.join(d, "lesson", "t.md"), cwd="/")
+    expect(r, out="3 passed, 0 failed\n", err="", rc=0, note="an absolute path")
 
 
 @test
@@ -343,13 +489,13 @@ def test_stdin_commands_without_prompt():
 
 @test
 def test_dash_is_stdin_among_scripts():
-    # --help does not document '-', but the binary accepts it, as python3 does
+    # '-' is stdin as a script, with arguments, as python3 - ARG reads it.
     d = workdir("dash")
     write(d, "a.sock", "echo a\nsocketpair x y\n")
     write(d, "b.sock", "echo b\nrecvline y\n")
-    r = run("a.sock", "-", "b.sock", cwd=d, stdin="echo from stdin\nnosuch\nsendline x 'via stdin'\n")
-    expect(r, out="a\nfrom stdin\nb\n" + repr(b"via stdin\n") + "\n",
-           err="<stdin>:2: NameError: name 'nosuch' is not defined\n", rc=1)
+    r = run("-", "arg1", cwd=d, stdin="source a.sock\necho from stdin $0 $1\nnosuch\nsendline x 'via stdin'\nsource b.sock\n")
+    expect(r, out="a\nfrom stdin - arg1\nb\n" + repr(b"via stdin\n") + "\n",
+           err="<stdin>:3: NameError: name 'nosuch' is not defined\n", rc=1)
 
 
 @test

@@ -1110,7 +1110,7 @@ def test_4_bad_arguments_for_every_command():
 
 # --- random input (shared with scripts/fuzz) ------------------------------------------
 
-FUZZ_BLOCKING = {"sleep", "quit", "exit", "source", "settimeout", "setdefaulttimeout", "setblocking", "select"}
+FUZZ_BLOCKING = {"sleep", "quit", "exit", "source", "settimeout", "setdefaulttimeout", "setblocking", "select", "!"}
 FUZZ_ADDRESSING = {"bind", "connect", "connect_ex", "create_connection", "create_server", "sendto", "getaddrinfo",
                    "getnameinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"}
 FUZZ_PREAMBLE = ("setdefaulttimeout 0.001; socket s; socketpair a b; socket u udp; bind u 127.0.0.1 0; "
@@ -1243,7 +1243,11 @@ def fuzz_line(rng, commands, isolated):
     if not isolated:
         # Without a private network namespace no address may come from a random word.
         line = re.sub(r"\b(" + "|".join(sorted(FUZZ_ADDRESSING, key=len, reverse=True)) + r")\b", "echo", line)
-    return line.replace("\n", " ")
+    # A line that begins with ! is a command for /bin/sh: random ones must not run.
+    line = line.replace("\n", " ")
+    if line.lstrip(" \t").startswith("!"):
+        line = line.replace("!", "?", 1)
+    return line
 
 
 class FuzzEnvironment:

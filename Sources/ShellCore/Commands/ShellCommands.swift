@@ -1,3 +1,4 @@
+import Glibc
 import SocketCore
 
 extension CommandTable {
@@ -8,12 +9,16 @@ extension CommandTable {
         Command(name: "history", group: .shell, usage: "[N]",
                 summary: "the last N lines typed at the prompt (all of them without N)", python: "", cCall: "",
                 argumentKinds: ["-"], run: history),
-        Command(name: "source", group: .shell, usage: "FILE",
-                summary: "run the commands in FILE in this session", python: "exec(open(FILE).read())", cCall: "",
-                argumentKinds: ["path"], run: { call in
+        Command(name: "source", group: .shell, usage: "FILE [ARG...]",
+                summary: "run the commands in FILE in this session; ARGs are its $1, $2, ...",
+                python: "exec(open(FILE).read())", cCall: "",
+                argumentKinds: ["path", "-"], run: { call in
                     let path = try call.arguments.text("FILE")
-                    try call.arguments.finish()
-                    let outcome = try call.runner.source(path)
+                    var arguments: [String] = []
+                    while let argument = try call.arguments.optional() {
+                        arguments.append(call.arguments.value(of: argument).str)
+                    }
+                    let outcome = try call.runner.source(path, arguments: arguments.isEmpty ? nil : arguments)
                     if outcome == .interrupted { throw Interrupted() }
                     if outcome == .failed { throw SourceFailed() }
                     return nil
@@ -28,6 +33,29 @@ extension CommandTable {
                     }
                     // As print() would show it, but no control character reaches the terminal.
                     return .verbatim(escapedText(Array(words.joined(separator: " ").utf8), escapingBackslash: false))
+                }),
+        Command(name: "!", group: .shell, usage: "CMD",
+                summary: "run a command through /bin/sh, as a terminal would (not in --check)",
+                python: "subprocess.run(CMD, shell=True, check=True)", cCall: "posix_spawn(3)",
+                argumentKinds: ["command"], run: { call in
+                    let command = try call.arguments.text("CMD")
+                    try call.arguments.finish()
+                    guard call.runner.allowsShellCommands else {
+                        throw ShellError("PermissionError", "--check does not run shell commands: \(pythonStringRepr("!" + command))")
+                    }
+                    // What sockshell printed so far goes first, then the command's own output.
+                    try WaitHooks.beforeBlocking?()
+                    let termination = try ChildProcess.run(shell: command)
+                    if Interruption.isPending { throw Interrupted() }
+                    switch termination {
+                    case .exited(0): return nil
+                    case .exited(let status):
+                        throw ShellError("subprocess.CalledProcessError",
+                                         "Command \(pythonStringRepr(command)) returned non-zero exit status \(status).")
+                    case .signaled(let signal):
+                        throw ShellError("subprocess.CalledProcessError",
+                                         "Command \(pythonStringRepr(command)) died with <Signals.\(signalName(signal)): \(signal)>.")
+                    }
                 }),
         Command(name: "sleep", group: .shell, usage: "SECONDS",
                 summary: "wait; Ctrl-C ends the wait", python: "time.sleep(SECONDS)", cCall: "poll(2)",
@@ -161,4 +189,13 @@ private func checkConvertible(_ argument: Argument) throws {
     case .tuple(let items), .list(let items): try items.forEach(checkConvertible)
     default: break
     }
+}
+
+/// A signal's name as Python's `signal.Signals` spells it (SIGTERM).
+private func signalName(_ signal: Int32) -> String {
+    let names = [SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+                 SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1",
+                 SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
+                 SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ", SIGSYS: "SIGSYS"]
+    return names[signal] ?? "SIG\(signal)"
 }

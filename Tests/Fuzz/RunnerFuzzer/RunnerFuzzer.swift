@@ -165,6 +165,8 @@ func fuzzOne(_ bytes: [UInt8]) {
     let session = Session()
     let output = CheckedOutput()
     let runner = Runner(session: session, output: output)
+    // Random lines must never run /bin/sh (`!CMD`).
+    runner.allowsShellCommands = false
     for line in setUp { _ = try? runner.run(line: line) }
     let recordingPath = scratch + "/recording.md"
     _ = try? runner.run(line: "record \(recordingPath)")
