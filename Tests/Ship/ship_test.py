@@ -145,9 +145,7 @@ def test_man_says_what_help_says_of_each_command():
 @test
 def test_man_lists_every_flag_of_help():
     text = rendered()
-    flags = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", run([BINARY, "--help"]).stdout))
-    check({"-c", "-i", "-e", "--exit-on-error", "--echo", "--check", "--no-color", "--help", "--version", "--man"} <= flags,
-          f"--help lacks flags: {sorted(flags)}")
+    flags = help_flags()
     options = text.split("\nOPTIONS\n")[1].split("\nCOMMANDS\n")[0]
     missing = [flag for flag in sorted(flags) if not re.search(r"(^|[\s,])" + re.escape(flag) + r"\b", options)]
     check(not missing, f"not in OPTIONS (with ASCII hyphens, as typed): {missing}")
@@ -179,6 +177,179 @@ def test_man_l_renders_the_page():
     check(result.stderr == "", f"man -l wrote to stderr: {result.stderr!r}")
     check(result.stdout.startswith("SOCKSHELL(1)") and "create_connection" in result.stdout,
           f"man -l did not show the page: {result.stdout[:200]!r}")
+
+
+# =============================================================================
+# Completions: each shell loads its script, completes the flags --help lists,
+# and offers transcripts (*.md) after --check
+# =============================================================================
+
+BASH_COMPLETION = "/usr/share/bash-completion/bash_completion"
+
+
+def help_flags():
+    flags = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", run([BINARY, "--help"]).stdout))
+    known = {"-c", "-i", "-e", "--exit-on-error", "--echo", "--check", "--no-color", "-h", "--help", "-V", "--version",
+             "--man"}
+    check(known <= flags, f"--help lacks {sorted(known - flags)}")
+    return flags
+
+
+def files_directory():
+    """A directory with a transcript, another file and a subdirectory."""
+    directory = os.path.join(SCRATCH, "files")
+    if not os.path.isdir(directory):
+        os.makedirs(os.path.join(directory, "lessons"))
+        for name in ("intro.md", "notes.txt"):
+            open(os.path.join(directory, name), "w").close()
+    return directory
+
+
+def bash_complete(words, with_bash_completion=False):
+    """COMPREPLY of _sockshell for the command line `words` (the last is the
+    word being completed), after loading the script as bash would."""
+    line = " ".join(words)
+    script = "\n".join([
+        f"source {BASH_COMPLETION}" if with_bash_completion else "",
+        f"source {os.path.join(COMPLETIONS, 'sockshell.bash')} || exit 3",
+        "complete -p sockshell || exit 4",
+        "COMP_WORDS=(" + " ".join("'" + w + "'" for w in words) + ")",
+        f"COMP_CWORD={len(words) - 1}",
+        f"COMP_LINE='{line}'",
+        "COMP_POINT=${#COMP_LINE}",
+        "_sockshell sockshell \"${COMP_WORDS[COMP_CWORD]}\" \"${COMP_WORDS[COMP_CWORD-1]}\"",
+        "printf 'reply:%s\\n' \"${COMPREPLY[@]}\"",
+    ])
+    result = run(["bash", "--norc", "--noprofile", "-c", script], cwd=files_directory())
+    check(result.returncode == 0 and result.stderr == "", f"bash: rc {result.returncode}: {result.stderr}")
+    lines = result.stdout.splitlines()
+    check(lines[0] == "complete -F _sockshell sockshell", f"complete -p sockshell: {lines[0]!r}")
+    return [l.removeprefix("reply:") for l in lines[1:] if l.startswith("reply:") and l != "reply:"]
+
+
+@test
+def test_bash_completes_the_flags():
+    check(sorted(bash_complete(["sockshell", "--e"])) == ["--echo", "--exit-on-error"],
+          f"sockshell --e: {bash_complete(['sockshell', '--e'])}")
+    offered = set(bash_complete(["sockshell", "-"]))
+    check(offered == help_flags(), f"sockshell -: {sorted(offered)}, --help: {sorted(help_flags())}")
+    check(bash_complete(["sockshell", "-c", ""]) == [], "after -c (commands) nothing is offered")
+
+
+@test
+def test_bash_completes_transcripts_after_check():
+    check(sorted(bash_complete(["sockshell", "--check", ""])) == ["intro.md", "lessons"],
+          f"--check: {bash_complete(['sockshell', '--check', ''])}")
+    check(sorted(bash_complete(["sockshell", ""])) == ["intro.md", "lessons", "notes.txt"],
+          f"FILE: {bash_complete(['sockshell', ''])}")
+    check(bash_complete(["sockshell", "--", "-"]) == [], "after -- a word is a file, not a flag")
+
+
+@test
+def test_bash_completes_with_the_bash_completion_package():
+    if not os.path.exists(BASH_COMPLETION):
+        raise Skip(f"{BASH_COMPLETION} is missing (package bash-completion): its _filedir is not tried")
+    check(sorted(bash_complete(["sockshell", "--check", ""], True)) == ["intro.md", "lessons"],
+          f"--check: {bash_complete(['sockshell', '--check', ''], True)}")
+    check(sorted(bash_complete(["sockshell", "--ex"], True)) == ["--exit-on-error"], "--ex")
+
+
+def zsh_environment():
+    """A ZDOTDIR whose .zshrc puts completions/ on fpath and runs compinit;
+    every match the completion system adds is appended to the file `hits`,
+    and the shell exits once a completion is done."""
+    need("zsh", "the zsh completion is loaded by zsh itself")
+    zdotdir = os.path.join(SCRATCH, "zsh")
+    os.makedirs(zdotdir, exist_ok=True)
+    hits = os.path.join(zdotdir, "hits")
+    with open(os.path.join(zdotdir, ".zshrc"), "w") as f:
+        f.write(f"""fpath=({COMPLETIONS} $fpath)
+autoload -U compinit && compinit -u -d {zdotdir}/.zcompdump
+PS1='> '
+compadd () {{
+    local -a added
+    builtin compadd -O added "$@"
+    (( $#added )) && print -rl -- $added >> {hits}
+    builtin compadd "$@"
+}}
+comppostfuncs=(exit)
+""")
+    return zdotdir, hits
+
+
+def zsh_complete(line):
+    """The matches zsh offers for Tab at the end of `line`, typed into an
+    interactive zsh on a pseudo-terminal."""
+    import pty
+    import select
+    import time
+    zdotdir, hits = zsh_environment()
+    if os.path.exists(hits):
+        os.remove(hits)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(files_directory())
+        os.environ["ZDOTDIR"] = zdotdir
+        os.execvp("zsh", ["zsh", "-i"])
+    deadline = time.time() + 20
+    os.write(fd, line.encode() + b"\t")
+    status = None
+    while time.time() < deadline and status is None:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                os.read(fd, 65536)
+            except OSError:
+                pass
+        done, code = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = code
+    if status is None:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError(f"zsh did not finish completing {line!r} in 20 s")
+    os.close(fd)
+    if not os.path.exists(hits):
+        return []
+    with open(hits) as f:
+        return [l for l in f.read().splitlines() if l]
+
+
+@test
+def test_zsh_loads_the_completion_with_compinit():
+    zdotdir, _ = zsh_environment()
+    result = run(["zsh", "-i", "-c", "print -r -- $_comps[sockshell]; autoload +X _sockshell && print loaded"],
+                 env={**os.environ, "ZDOTDIR": zdotdir}, cwd=files_directory())
+    check(result.returncode == 0 and result.stderr == "", f"zsh: rc {result.returncode}: {result.stderr!r}")
+    check(result.stdout == "_sockshell\nloaded\n", f"compinit did not bind _sockshell: {result.stdout!r}")
+
+
+@test
+def test_zsh_completes_the_flags_and_transcripts():
+    check(sorted(zsh_complete("sockshell --e")) == ["--echo", "--exit-on-error"],
+          f"sockshell --e: {zsh_complete('sockshell --e')}")
+    offered = set(zsh_complete("sockshell -"))
+    check(offered == help_flags(), f"sockshell -: {sorted(offered)}, --help: {sorted(help_flags())}")
+    check(sorted(zsh_complete("sockshell --check ")) == ["intro.md", "lessons"],
+          f"--check: {zsh_complete('sockshell --check ')}")
+
+
+def fish_complete(line):
+    need("fish", "the fish completion is loaded by fish itself")
+    script = f"source {os.path.join(COMPLETIONS, 'sockshell.fish')}; or exit 3; complete -C '{line}'"
+    result = run(["fish", "--no-config", "-c", script], cwd=files_directory())
+    check(result.returncode == 0 and result.stderr == "", f"fish: rc {result.returncode}: {result.stderr!r}")
+    return [l.split("\t")[0] for l in result.stdout.splitlines()]
+
+
+@test
+def test_fish_completes_the_flags_and_transcripts():
+    check(sorted(fish_complete("sockshell --e")) == ["--echo", "--exit-on-error"],
+          f"sockshell --e: {fish_complete('sockshell --e')}")
+    offered = set(fish_complete("sockshell -"))
+    check(offered == help_flags(), f"sockshell -: {sorted(offered)}, --help: {sorted(help_flags())}")
+    after_check = fish_complete("sockshell --check ")
+    check(after_check[:2] == ["intro.md", "lessons/"], f"--check offers transcripts first: {after_check}")
+    check(fish_complete("sockshell -c ") == [], "after -c (commands) nothing is offered")
 
 
 # =============================================================================
