@@ -353,6 +353,119 @@ def test_fish_completes_the_flags_and_transcripts():
 
 
 # =============================================================================
+# scripts/install and --uninstall, into a temporary PREFIX, with the binary
+# under test (SOCKSHELL_BINARY) instead of a release build
+# =============================================================================
+
+INSTALL = os.path.join(ROOT, "scripts", "install")
+INSTALLED = ["bin/sockshell", "share/man/man1/sockshell.1", "share/bash-completion/completions/sockshell",
+             "share/zsh/site-functions/_sockshell", "share/fish/vendor_completions.d/sockshell.fish"]
+_prefix = None
+
+
+def install(prefix, *flags):
+    result = run([INSTALL, *flags, prefix], env={**os.environ, "SOCKSHELL_BINARY": BINARY})
+    check(result.returncode == 0, f"scripts/install {' '.join(flags)}: rc {result.returncode}: {result.stderr}")
+    return result
+
+
+def files_under(prefix):
+    return sorted(os.path.relpath(os.path.join(d, f), prefix) for d, _, names in os.walk(prefix) for f in names)
+
+
+def installed_prefix():
+    global _prefix
+    if _prefix is None:
+        prefix = os.path.join(SCRATCH, "prefix")
+        result = install(prefix)
+        check(result.stdout.splitlines() == [f"installed {prefix}/{path}" for path in INSTALLED],
+              f"scripts/install printed {result.stdout!r}")
+        _prefix = prefix
+    return _prefix
+
+
+def shell_environment(prefix):
+    """As a user who installed into PREFIX sees it: PREFIX/bin on PATH (fish
+    loads a command's completions only once it finds the command), data
+    under PREFIX, and HOME in the scratch directory (no user's rc files)."""
+    home = os.path.join(SCRATCH, "home")
+    os.makedirs(home, exist_ok=True)
+    return {**os.environ, "HOME": home, "XDG_DATA_HOME": os.path.join(prefix, "share"),
+            "PATH": os.path.join(prefix, "bin") + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin"),
+            "XDG_CONFIG_HOME": os.path.join(home, ".config")}
+
+
+@test
+def test_install_writes_each_file_and_the_installed_binary_runs():
+    prefix = installed_prefix()
+    check(files_under(prefix) == sorted(INSTALLED), f"under PREFIX: {files_under(prefix)}")
+    result = run([os.path.join(prefix, "bin", "sockshell"), "-c", "echo hi"])
+    check((result.returncode, result.stdout, result.stderr) == (0, "hi\n", ""), f"installed sockshell: {result}")
+    with open(os.path.join(prefix, "share/man/man1/sockshell.1")) as f:
+        check(f.read() == roff(), "the installed man page is not what --man prints")
+    for source, path in (("sockshell.bash", INSTALLED[2]), ("_sockshell", INSTALLED[3]), ("sockshell.fish", INSTALLED[4])):
+        with open(os.path.join(COMPLETIONS, source)) as a, open(os.path.join(prefix, path)) as b:
+            check(a.read() == b.read(), f"{path} is not completions/{source}")
+
+
+@test
+def test_man_finds_the_installed_page():
+    need("man", "man finds the page on MANPATH")
+    prefix = installed_prefix()
+    result = run(["man", "-w", "sockshell"], env={**os.environ, "MANPATH": os.path.join(prefix, "share/man")})
+    check(result.stdout.strip() == os.path.join(prefix, "share/man/man1/sockshell.1"), f"man -w: {result}")
+
+
+@test
+def test_bash_completion_loads_the_installed_completion_on_demand():
+    if not os.path.exists(BASH_COMPLETION):
+        raise Skip(f"{BASH_COMPLETION} is missing (package bash-completion), which loads completions on demand")
+    prefix = installed_prefix()
+    script = f"source {BASH_COMPLETION}; __load_completion sockshell && complete -p sockshell"
+    result = run(["bash", "--norc", "--noprofile", "-c", script], env=shell_environment(prefix))
+    check(result.stdout == "complete -F _sockshell sockshell\n", f"bash-completion: {result}")
+
+
+@test
+def test_zsh_finds_the_installed_completion_in_site_functions():
+    need("zsh", "the installed _sockshell is loaded by zsh itself")
+    prefix = installed_prefix()
+    script = (f"fpath=({prefix}/share/zsh/site-functions $fpath); autoload -U compinit; compinit -u -d $HOME/.zcompdump; "
+              "print -r -- $_comps[sockshell]")
+    result = run(["zsh", "-f", "-c", script], env=shell_environment(prefix))
+    check(result.stdout == "_sockshell\n" and result.stderr == "", f"zsh: {result}")
+
+
+@test
+def test_fish_finds_the_installed_completion_in_vendor_completions():
+    need("fish", "the installed sockshell.fish is loaded by fish itself")
+    prefix = installed_prefix()
+    result = run(["fish", "-c", "complete -C 'sockshell --e'"], env=shell_environment(prefix))
+    offered = sorted(l.split("\t")[0] for l in result.stdout.splitlines())
+    check(offered == ["--echo", "--exit-on-error"] and result.stderr == "", f"fish: {result}")
+
+
+@test
+def test_uninstall_removes_exactly_the_installed_files():
+    prefix = installed_prefix()
+    result = install(prefix, "--uninstall")
+    check(result.stdout.splitlines() == [f"removed {prefix}/{path}" for path in INSTALLED],
+          f"--uninstall printed {result.stdout!r}")
+    check(files_under(prefix) == [], f"files left under PREFIX: {files_under(prefix)}")
+    # Nothing else goes: another program's files under the same PREFIX stay.
+    shared = os.path.join(SCRATCH, "shared-prefix")
+    install(shared)
+    bystanders = ["bin/other", "share/man/man1/other.1", "share/zsh/site-functions/_other"]
+    for path in bystanders:
+        with open(os.path.join(shared, path), "w") as f:
+            f.write("not sockshell's\n")
+    install(shared, "--uninstall")
+    check(files_under(shared) == sorted(bystanders), f"after --uninstall: {files_under(shared)}")
+    again = install(shared, "--uninstall")
+    check(again.stdout == "", f"a second --uninstall removed {again.stdout!r}")
+
+
+# =============================================================================
 
 def main():
     passed = failed = skipped = 0
