@@ -18,11 +18,14 @@ were); exit status 1 if any failed.
 """
 
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 if len(sys.argv) != 2:
@@ -280,9 +283,6 @@ comppostfuncs=(exit)
 def zsh_complete(line):
     """The matches zsh offers for Tab at the end of `line`, typed into an
     interactive zsh on a pseudo-terminal."""
-    import pty
-    import select
-    import time
     zdotdir, hits = zsh_environment()
     if os.path.exists(hits):
         os.remove(hits)
