@@ -1,3 +1,5 @@
+import ShellCore
+
 /// sockshell's own flags (SPEC section 1).
 struct Options {
     /// `SCRIPT [ARG...]`: the script (`-` for stdin), then its arguments.
@@ -14,32 +16,51 @@ struct Options {
 
     static let version = "sockshell 0.1.0"
 
-    static let help = """
-    usage: sockshell [OPTIONS] [SCRIPT [ARG...]]
-           sockshell [OPTIONS] -c 'COMMAND; COMMAND' [ARG...]
-           sockshell --check TRANSCRIPT...
+    /// The flags as `--help` and the manual page list them; one declaration,
+    /// so the two cannot disagree. (`SCRIPT [ARG...]` is not a flag, but
+    /// `--help` lists it among them.)
+    static let flags: [ManualPage.Option] = [
+        ManualPage.Option(names: ["-c"], argument: "COMMANDS [ARG...]",
+                          description: "run the commands (separated by ';'), then exit; $0 is '-c', $1... the ARGs"),
+        ManualPage.Option(names: ["-i"], description: "enter the interactive prompt after SCRIPT or -c"),
+        ManualPage.Option(names: ["-e", "--exit-on-error"], description: "stop at the first failing command"),
+        ManualPage.Option(names: ["--echo"], description: "print 'sock> COMMAND' before each command's output"),
+        ManualPage.Option(names: ["--check"], argument: "FILE...",
+                          description: "verify transcripts, each in its own folder; exit 0 only if every example matches"),
+        ManualPage.Option(names: ["--no-color"],
+                          description: "no colour (also when NO_COLOR is set or output is not a terminal)"),
+        ManualPage.Option(names: ["-h", "--help"], description: "show the usage and the options, then exit"),
+        ManualPage.Option(names: ["-V", "--version"], description: "show the version, then exit"),
+        ManualPage.Option(names: ["--man"], description: "print the manual page sockshell(1) as roff"),
+    ]
 
-    An interactive shell for sockets and the name resolver: each command is one
-    socket or resolver call, and prints what Python's socket module prints.
+    static let synopsis = ["sockshell [OPTIONS] [SCRIPT [ARG...]]", "sockshell [OPTIONS] -c 'COMMAND; COMMAND' [ARG...]",
+                           "sockshell --check TRANSCRIPT..."]
 
-      SCRIPT [ARG...]       run the script, then exit; its commands read $0 (its path),
-                            $1, $2, ... as Python's sys.argv ('-' reads stdin)
-      -c COMMANDS [ARG...]  run the commands (separated by ';'), then exit; $0 is '-c'
-      -i                    enter the interactive prompt after SCRIPT or -c
-      -e, --exit-on-error   stop at the first failing command
-          --echo            print 'sock> COMMAND' before each command's output
-          --check FILE...   verify transcripts; exit 0 only if every example matches
-          --no-color        no colour (also when NO_COLOR is set or output is not a terminal)
-      -h, --help            show this help
-      -V, --version         show the version
+    static let help: String = {
+        let usage = "usage: " + synopsis.joined(separator: "\n       ")
+        let rows = [("SCRIPT [ARG...]", "run the script, then exit; $0 is its path, $1... the ARGs ('-' is stdin)")] + flags.map { flag in
+            // Long-only flags line up under the long names of the short ones.
+            let names = (flag.names[0].hasPrefix("--") ? "    " : "") + flag.names.joined(separator: ", ")
+            return (names + (flag.argument.map { " " + $0 } ?? ""), flag.description)
+        }
+        let table = rows.map { "  " + $0.0.padding(to: 22) + $0.1 }.joined(separator: "\n")
+        return """
+        \(usage)
 
-    With no SCRIPT and no -c: the prompt when stdin is a terminal, else the
-    commands on stdin. Several scripts in one session: -c 'source a; source b'.
-    Options end at SCRIPT or -c's COMMANDS, as with python3: what follows is
-    the script's. Type 'help' at the prompt for the commands.
-    Exit status: 0 all commands succeeded, 1 a command failed, 2 usage error,
-    130 interrupted.
-    """
+        An interactive shell for sockets and the name resolver: each command is one
+        socket or resolver call, and prints what Python's socket module prints.
+
+        \(table)
+
+        With no SCRIPT and no -c: the prompt when stdin is a terminal, else the
+        commands on stdin. Several scripts in one session: -c 'source a; source b'.
+        Options end at SCRIPT or at -c's COMMANDS, as with python3: every word
+        after them is the script's. Type 'help' at the prompt for the commands.
+        Exit status: 0 all commands succeeded, 1 a command failed, 2 usage error,
+        130 interrupted.
+        """
+    }()
 
     /// Why the flags could not be read, as one line for stderr.
     struct UsageError: Error {
@@ -50,6 +71,7 @@ struct Options {
         case run(Options)
         case help
         case version
+        case manual
     }
 
     static func parse(_ arguments: [String]) throws -> Parsed {
@@ -82,6 +104,7 @@ struct Options {
             case "--no-color", "--no-colour": options.noColor = true
             case "-h", "--help": return .help
             case "-V", "--version": return .version
+            case "--man": return .manual
             default:
                 if argument.hasPrefix("-c") && argument.count > 2 {
                     options.commands = String(argument.dropFirst(2))
@@ -97,5 +120,13 @@ struct Options {
             throw UsageError(message: "--check needs at least one transcript file")
         }
         return .run(options)
+    }
+}
+
+extension String {
+    /// The string with spaces after it up to `width` characters, and one
+    /// space at least.
+    fileprivate func padding(to width: Int) -> String {
+        self + String(repeating: " ", count: max(1, width - count))
     }
 }

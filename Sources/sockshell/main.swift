@@ -20,6 +20,9 @@ case .help:
 case .version:
     print(Options.version)
     exit(0)
+case .manual:
+    print(ManualContents.page.roff(), terminator: "")
+    exit(0)
 case .run(let options):
     exit(StandardOutput.exitStatus(run(options)))
 }
