@@ -103,6 +103,8 @@ public enum Transcript {
         for (offset, piece) in pieces.dropFirst().enumerated() {
             let isLast = offset == pieces.count - 2
             if isLast { return rest.hasSuffix(piece) && rest.count >= piece.count }
+            // `......` is two wildcards with nothing between them.
+            if piece.isEmpty { continue }
             guard let range = rest.range(ofSubstring: piece) else { return false }
             rest = rest[range.upperBound...]
         }

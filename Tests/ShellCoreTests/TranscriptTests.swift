@@ -38,6 +38,14 @@ final class TranscriptTests: XCTestCase {
         XCTAssertFalse(Transcript.lineMatches("('127.0.0.1', ...)", "('::1', 40211)"))
         XCTAssertTrue(Transcript.lineMatches("a...b...c", "aXXbYYc"))
         XCTAssertFalse(Transcript.lineMatches("a...b...c", "aXXbYY"))
+        // Wildcards side by side (found by scripts/fuzz-runner: "......"
+        // matched nothing, not even an empty line).
+        XCTAssertTrue(Transcript.lineMatches("......", ""))
+        XCTAssertTrue(Transcript.lineMatches("......", "anything"))
+        XCTAssertTrue(Transcript.lineMatches(".............", "..."))
+        XCTAssertFalse(Transcript.lineMatches(".............", ""))
+        XCTAssertTrue(Transcript.lineMatches("x......y", "xy"))
+        XCTAssertTrue(Transcript.matches(expected: ["...", "......a"], actual: ["b", "ba"]))
         XCTAssertTrue(Transcript.matches(expected: ["first", "...", "last"], actual: ["first", "x", "y", "last"]))
         XCTAssertTrue(Transcript.matches(expected: ["first", "...", "last"], actual: ["first", "last"]))
         XCTAssertFalse(Transcript.matches(expected: ["first", "...", "last"], actual: ["first", "x"]))
