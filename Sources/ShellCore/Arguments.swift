@@ -82,7 +82,9 @@ struct Arguments {
 
     /// An argument of the wrong kind: names it, shows the usage.
     func badArgument(_ label: String, _ argument: Argument, expected: String) -> ShellError {
-        .type("\(label) must be \(expected), not \(argument.text) (usage: \(command.usageLine))")
+        // A str no call can encode fails as Python's encode does, wherever it goes.
+        if case .surrogateString(let points) = argument.kind { return surrogateError(points) }
+        return .type("\(label) must be \(expected), not \(argument.text) (usage: \(command.usageLine))")
     }
 
     mutating func next() throws -> Argument {
@@ -139,6 +141,7 @@ struct Arguments {
         case .bytes(let bytes): return .bytes(bytes)
         case .integer(let number): return .int(number)
         case .bigInteger(let digits): return .verbatim(digits)
+        case .surrogateString(let points): return .verbatim(pythonStringRepr(codePoints: points))
         case .float(let number): return .float(number)
         case .none: return .none
         case .bool(let flag): return .bool(flag)

@@ -26,6 +26,10 @@ public final class Argument: Equatable {
         case file(String)
         /// `$NAME.port`, `$NAME.host`, `$NAME.fd`: read when the command runs.
         case reference(name: String, field: String)
+        /// A str holding a lone surrogate (`'\ud800'`), as its code points:
+        /// Python accepts it and prints its repr, but no call can encode it
+        /// (UnicodeEncodeError), and a Swift String cannot hold it.
+        case surrogateString([UInt32])
         /// `$0`, `$1`, ...: the script's path and its arguments, as
         /// `sys.argv[N]`, read when the command runs.
         case scriptArgument(Int)
@@ -121,6 +125,8 @@ public struct Lexer {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let isASCII: Bool
     private var position = 0
+    /// Whether the string literal just read holds a surrogate escape.
+    private var sawSurrogate = false
     /// Brackets open around `position`; CPython's parser stops at 200.
     private var nesting = 0
     static let maximumNesting = 200
@@ -359,7 +365,11 @@ public struct Lexer {
         case UInt8(ascii: ","):
             throw ShellError.syntax("invalid syntax: unexpected ','", column: column)
         case UInt8(ascii: "'"), UInt8(ascii: "\""):
+            sawSurrogate = false
             let value = try quoted(bytes: false)
+            if sawSurrogate {
+                return Argument(kind: .surrogateString(codePoints(generalizedUTF8: value)), column: column(at: start), text: text(from: start))
+            }
             return Argument(kind: .string(String(decoding: value, as: UTF8.self)), column: column(at: start), text: text(from: start))
         case UInt8(ascii: "b") where peek(1) == UInt8(ascii: "'") || peek(1) == UInt8(ascii: "\""),
              UInt8(ascii: "B") where peek(1) == UInt8(ascii: "'") || peek(1) == UInt8(ascii: "\""):
@@ -441,6 +451,12 @@ public struct Lexer {
         }
         func append(scalar value: UInt32) {
             if isBytes { result.append(UInt8(truncatingIfNeeded: value)); return }
+            if (0xD800...0xDFFF).contains(value) {
+                // Kept in the three bytes UTF-8 would give it, were it allowed.
+                result += [UInt8(0xE0 | (value >> 12)), UInt8(0x80 | ((value >> 6) & 0x3F)), UInt8(0x80 | (value & 0x3F))]
+                sawSurrogate = true
+                return
+            }
             result.append(contentsOf: Array(String(Character(Unicode.Scalar(value) ?? "\u{FFFD}")).utf8))
         }
         while true {
@@ -509,7 +525,7 @@ public struct Lexer {
                     value = value * 16 + number
                     position += 1
                 }
-                guard Unicode.Scalar(value) != nil else {
+                guard Unicode.Scalar(value) != nil || (!isBytes && (0xD800...0xDFFF).contains(value)) else {
                     throw ShellError.syntax("illegal Unicode character", column: escapeColumn)
                 }
                 append(scalar: value)
@@ -524,6 +540,23 @@ public struct Lexer {
         }
         return result
     }
+}
+
+/// The code points of UTF-8 in which surrogates are encoded as any other
+/// three-byte character (what `quoted` makes of `'\ud800'`).
+func codePoints(generalizedUTF8 bytes: [UInt8]) -> [UInt32] {
+    var points: [UInt32] = []
+    var index = 0
+    while index < bytes.count {
+        let lead = UInt32(bytes[index])
+        let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        guard index + length <= bytes.count else { break }
+        var value = length == 1 ? lead : lead & (0xFF >> UInt32(length + 1))
+        for offset in 1..<max(length, 1) where length > 1 { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+        points.append(value)
+        index += length
+    }
+    return points
 }
 
 /// Every Unicode name and name alias, upper-cased, built the first time a

@@ -1405,6 +1405,7 @@ private func staticValue(_ argument: Argument) -> Value? {
     case .bytes(let bytes): return .bytes(bytes)
     case .integer(let number): return .int(number)
     case .bigInteger(let digits): return .verbatim(digits)
+    case .surrogateString(let points): return .verbatim(pythonStringRepr(codePoints: points))
     case .float(let number): return .float(number)
     case .none: return Value.none
     case .bool(let flag): return .bool(flag)

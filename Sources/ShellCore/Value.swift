@@ -166,6 +166,37 @@ public func pythonStringRepr(_ string: String) -> String {
     return text
 }
 
+/// Python's repr of a str given as code points, lone surrogates among them.
+public func pythonStringRepr(codePoints: [UInt32]) -> String {
+    let quote = pythonQuote(containsSingle: codePoints.contains(0x27), containsDouble: codePoints.contains(0x22))
+    var text = String(quote)
+    for point in codePoints {
+        guard let scalar = Unicode.Scalar(point) else {
+            text += "\\u" + hex(point, width: 4)
+            continue
+        }
+        switch scalar {
+        case "\\": text += "\\\\"
+        case "\t": text += "\\t"
+        case "\n": text += "\\n"
+        case "\r": text += "\\r"
+        case "'" where quote == "'": text += "\\'"
+        default:
+            if let escaped = escapedIfUnprintable(scalar) { text += escaped } else { text.unicodeScalars.append(scalar) }
+        }
+    }
+    text.append(quote)
+    return text
+}
+
+/// Python's UnicodeEncodeError for a str with a lone surrogate, which no
+/// call can send, print or pass to the C library.
+func surrogateError(_ codePoints: [UInt32]) -> ShellError {
+    let position = codePoints.firstIndex { (0xD800...0xDFFF).contains($0) } ?? 0
+    return ShellError("UnicodeEncodeError", "'utf-8' codec can't encode character '\\u\(hex(codePoints[position], width: 4))' "
+                      + "in position \(position): surrogates not allowed")
+}
+
 /// Python's escape for a character `str.isprintable()` rejects, or nil when
 /// the character prints as itself. Control characters, C1 controls and the
 /// bidirectional overrides are never shown raw: a peer must not be able to

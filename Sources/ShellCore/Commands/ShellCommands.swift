@@ -180,13 +180,15 @@ private func help(_ call: inout Call) throws -> Value? {
 }
 
 /// print() turns no int of more than 4,300 digits into text (CPython's
-/// `sys.get_int_max_str_digits()`).
-private func checkConvertible(_ argument: Argument) throws {
+/// `sys.get_int_max_str_digits()`), and writes no lone surrogate.
+private func checkConvertible(_ argument: Argument, inRepr: Bool = false) throws {
     switch argument.kind {
     case .bigInteger(""):
         throw ShellError.value("Exceeds the limit (\(maximumIntegerDigits) digits) for integer string conversion; "
                                + "use sys.set_int_max_str_digits() to increase the limit")
-    case .tuple(let items), .list(let items): try items.forEach(checkConvertible)
+    // A tuple prints its items' reprs: a surrogate there is an escape.
+    case .surrogateString(let points) where !inRepr: throw surrogateError(points)
+    case .tuple(let items), .list(let items): try items.forEach { try checkConvertible($0, inRepr: true) }
     default: break
     }
 }

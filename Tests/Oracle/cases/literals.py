@@ -62,5 +62,12 @@ CASES = [
     call("escape \\N{name with spaces}", "echo ('\\N{LATIN SMALL LETTER E WITH ACUTE}x',)",
          "('\\N{LATIN SMALL LETTER E WITH ACUTE}x',)"),
     call("escape \\N{LINE FEED} alias", "echo ('\\N{LINE FEED}', '\\N{NULL}')", "('\\N{LINE FEED}', '\\N{NULL}')"),
+    # A lone surrogate is a str Python accepts; nothing can encode it.
+    call("escape \\ud800 in a tuple", "echo ('\\ud800', 'x\\udfff\\'y\"', \"it's\\ud83d\\ude00\")",
+         "('\\ud800', 'x\\udfff\\'y\"', \"it's\\ud83d\\ude00\")"),
+    call("escape \\U0000dc00", "echo ('\\U0000dc00',)", "('\\U0000dc00',)"),
+    call("print of a lone surrogate", "echo 'a\\ud800'", "print('a\\ud800')"),
+    Case("send a lone surrogate", "socketpair a b\nsendall a 'q\\udc00'",
+         "a, b = socket.socketpair()\na.sendall('q\\udc00'.encode())"),
     call("escape \\N in bytes stays", "echo (b'\\N{BULLET}',)", "(b'\\N{BULLET}',)"),
 ]
