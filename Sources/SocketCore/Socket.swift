@@ -197,6 +197,14 @@ public final class Socket {
         }
     }
 
+    /// Datagram and seqpacket sockets keep message boundaries: one send is
+    /// one message, and a recv shorter than the message drops the rest of it.
+    public var keepsMessageBoundaries: Bool {
+        // The low bits are the type; SOCK_NONBLOCK and SOCK_CLOEXEC sit above them.
+        let kind = type & 0xF
+        return kind == Int32(SOCK_DGRAM.rawValue) || kind == Int32(SOCK_SEQPACKET.rawValue)
+    }
+
     /// Moves everything the peer sends, until it closes, into the file `fileFD`
     /// without copying it through sockshell: socket to pipe to file with
     /// splice(2). Each wait has the socket's whole timeout, as recv would.

@@ -92,6 +92,14 @@ private func sendAll(_ call: inout Call, newline: Bool) throws -> Value? {
     case .bytes(var bytes):
         if newline { bytes.append(0x0A) }
         try bytes.withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) }
+    case .file(let path) where entry.socket.keepsMessageBoundaries:
+        // One datagram, as `s.sendall(open(PATH, 'rb').read())` sends: in
+        // pieces, a 1.5 MB file arrived as two datagrams. So the file is held
+        // in memory, as the other commands hold one, and the kernel either
+        // takes it whole or says EMSGSIZE.
+        var bytes = try readFile(path)
+        if newline { bytes.append(0x0A) }
+        try bytes.withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) }
     case .file(let path):
         // Stream the file in pieces: a 1 GiB file must not become 1 GiB of memory.
         let fd: Int32
