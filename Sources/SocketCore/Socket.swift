@@ -205,6 +205,23 @@ public final class Socket {
         return kind == Int32(SOCK_DGRAM.rawValue) || kind == Int32(SOCK_SEQPACKET.rawValue)
     }
 
+    /// Receives the next message whole, however long: recv(2) with
+    /// MSG_PEEK|MSG_TRUNC says its real length without taking it, then one
+    /// recv of exactly that length takes it, so no byte of it is dropped.
+    /// Waits as recv does until `callDeadline`. An empty result is an empty
+    /// datagram, or the end of a seqpacket stream.
+    /// The corresponding C function is `recv`.
+    public func receiveMessage(deadline callDeadline: Double?) throws -> [UInt8] {
+        let size = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
+            Sys.recv($0, nil, 0, Int32(MSG_PEEK | MSG_TRUNC))
+        }
+        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            initialized = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
+                Sys.recv($0, buffer.baseAddress, size, 0)
+            }
+        }
+    }
+
     /// Moves everything the peer sends, until it closes, into the file `fileFD`
     /// without copying it through sockshell: socket to pipe to file with
     /// splice(2). Each wait has the socket's whole timeout, as recv would.

@@ -109,7 +109,8 @@ enum Sys {
     /// The corresponding C function is `recv` (the kernel's `recvfrom`, as strace shows it).
     static func recv(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int, _ flags: Int32) -> Int {
         let result = Glibc.recv(fd, buffer, count, flags)
-        trace("recvfrom", result, [String(fd), result < 0 ? pointer(buffer) : TraceFormat.string(buffer, count: result),
+        // With MSG_TRUNC the result is the datagram's length, which may pass the buffer's end.
+        trace("recvfrom", result, [String(fd), result < 0 ? pointer(buffer) : TraceFormat.string(buffer, count: min(result, count)),
                                    String(count), TraceFormat.messageFlags(flags), "NULL", "NULL"])
         return result
     }

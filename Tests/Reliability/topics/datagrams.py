@@ -108,3 +108,58 @@ def test_7_dgram_sendall_of_a_file_is_one_datagram_as_in_python():
     check(wanted["dgram-got-sendall"] == big and wanted["dgram-got-udp"] == small, "python3 did not receive the files")
     path = script("dgram-send.sock", "\n".join(lines) + "\n")
     dgram_expect(run([path]), path, outcomes, wanted)
+
+
+@test
+def test_7_dgram_recvline_recvuntil_recvall_read_each_datagram_whole():
+    # What the peer sent is what must arrive: recvline, recvuntil and recvall
+    # return their part, the rest of the datagram stays buffered for the next
+    # read, and no byte is lost (64 KiB pieces lost 134,464 bytes of `one`;
+    # a spliced `recvall > FILE` moves 1 MiB of `big` and the kernel drops the rest).
+    rng = random.Random(8)
+    one = b"L" * 1000 + b"\n" + b"m" * 150_000 + b"END" + b"n" * 48_996
+    two = bytes(rng.randrange(256) for _ in range(200_000))
+    big = rng.randbytes(2_000_000)
+    udp = b"abc\n" + b"u" * 59_996
+    for name, data in (("one", one), ("two", two), ("big", big), ("udp", udp)):
+        dgram_file(f"dgram-recv-{name}", data)
+    a, b = py_dgram_pair(big_buffers=True)
+    try:
+        a.sendall(big)
+        if len(b.recv(4_000_000)) != len(big):
+            raise Skip("the kernel does not take a 2 MB AF_UNIX datagram here (wmem_max too small)")
+    finally:
+        close_all([a, b])
+    lines = ["socketpair a b AF_UNIX SOCK_DGRAM",
+             f"setsockopt a SOL_SOCKET SO_SNDBUF {BIG_BUFFER}",
+             f"setsockopt b SOL_SOCKET SO_RCVBUF {BIG_BUFFER}",
+             "settimeout b 0.2",
+             "sendall a @dgram-recv-one",
+             "recvline b > dgram-got-line",
+             "recvuntil b END > dgram-got-until",
+             "recv b 300000 > dgram-got-rest",
+             "recv b 1",
+             "sendall a @dgram-recv-one", "sendall a @dgram-recv-big", "sendall a @dgram-recv-two", "sendall a b''",
+             "recvall b > dgram-got-all",
+             "sendall a @dgram-recv-big", "sendall a @dgram-recv-one", "sendall a b''",
+             "recvall b 16 > dgram-got-all16",
+             "sendall a b'x\\ny'", "sendall a b'z'", "sendall a b''",
+             "recvline b",
+             "recvall b",
+             "socket u udp", "bind u 127.0.0.1 0", "settimeout u 0.2",
+             "socket v udp", "connect v 127.0.0.1 $u.port",
+             "set maxline 10",
+             "sendall v @dgram-recv-udp",
+             "recvline u",
+             "recv u 65536 > dgram-got-udp",
+             "recv u 1"]
+    timeout = ("err", "TimeoutError: timed out")
+    outcomes = ([("out", None)] * 8 + [timeout] + [("out", None)] * 12
+                + [("out", repr(b"x\n")), ("out", repr(b"yz"))] + [("out", None)] * 7
+                + [("out", repr(b"abc\n")), ("out", None), timeout])
+    check(len(outcomes) == len(lines), "the test's outcomes do not match its lines")
+    files = {"dgram-got-line": b"L" * 1000 + b"\n", "dgram-got-until": b"m" * 150_000 + b"END",
+             "dgram-got-rest": b"n" * 48_996, "dgram-got-all": one + big + two,
+             "dgram-got-all16": big + one, "dgram-got-udp": udp[4:]}
+    path = script("dgram-recv.sock", "\n".join(lines) + "\n")
+    dgram_expect(run([path]), path, outcomes, files)
