@@ -226,7 +226,8 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
 
 /// Receives until the peer closes. With `> FILE` each piece goes straight to
 /// the file, so a transfer of any size takes constant memory. On a timeout
-/// or Ctrl-C, what arrived is still printed (or written), then the error.
+/// or Ctrl-C, what arrived is still printed (or written), then the error;
+/// when nothing arrived, only the error: `b''` would say the peer closed.
 /// Each datagram is read whole, as `readUntil` reads it.
 private func receiveAll(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
@@ -286,7 +287,8 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
             if sink >= 0 { try writeReceived(piece, to: sink, from: entry) } else { collected.append(contentsOf: piece) }
         }
     } catch {
-        throw PartialResult(value: sink >= 0 ? nil : .bytes(collected), error: error)
+        // The Python loop has no value to print when its first recv fails.
+        throw PartialResult(value: sink >= 0 || collected.isEmpty ? nil : .bytes(collected), error: error)
     }
     return sink >= 0 ? nil : .bytes(collected)
 }

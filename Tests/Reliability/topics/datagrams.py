@@ -163,3 +163,4 @@ def test_7_dgram_recvline_recvuntil_recvall_read_each_datagram_whole():
              "dgram-got-all16": big + one, "dgram-got-udp": udp[4:]}
     path = script("dgram-recv.sock", "\n".join(lines) + "\n")
     dgram_expect(run([path]), path, outcomes, files)
+
