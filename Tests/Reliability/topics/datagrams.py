@@ -164,3 +164,33 @@ def test_7_dgram_recvline_recvuntil_recvall_read_each_datagram_whole():
     path = script("dgram-recv.sock", "\n".join(lines) + "\n")
     dgram_expect(run([path]), path, outcomes, files)
 
+
+
+@test
+def test_7_dgram_recv_with_msg_trunc_returns_the_datagrams_length():
+    # recv(2) with MSG_TRUNC returns the datagram's real length, past the
+    # buffer: CPython resizes its bytes to it (the tail is not the datagram's;
+    # this sockshell fills it with zeros). sockshell crashed before
+    # ("Initialized count set to greater than specified capacity").
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        a.send(b"hello world")
+        want = b.recv(4, socket.MSG_TRUNC)
+        u.bind(("127.0.0.1", 0))
+        u.sendto(b"hello world", u.getsockname())
+        want_from, _ = u.recvfrom(4, socket.MSG_TRUNC)
+    finally:
+        close_all([a, b, u])
+    check(len(want) == 11 and want[:4] == b"hell" and len(want_from) == 11,
+          f"python3 gave {want!r} and {want_from!r}")
+    lines = ["socketpair a b AF_UNIX SOCK_DGRAM", "send a b'hello world'", "recv b 4 MSG_TRUNC",
+             "socket u udp", "bind u 127.0.0.1 0", "sendto u b'hello world' 127.0.0.1 $u.port",
+             "recvfrom u 4 MSG_TRUNC"]
+    result = run(["-c", "; ".join(lines)])
+    padded = b"hell" + bytes(7)
+    def matches(out):
+        port = out[3].rsplit(", ", 1)[-1].rstrip("))") if len(out) == 4 else "?"
+        want_out = ["11", repr(padded), "11", f"({padded!r}, ('127.0.0.1', {port}))"]
+        return None if out == want_out and port.isdigit() else f"expected {want_out!r}, got {out!r}"
+    expect(result, out=matches, err=[], rc=0)
