@@ -182,11 +182,21 @@ public final class Socket {
     /// The corresponding C function is `recv`.
     public func receive(upTo count: Int, flags: Int32 = 0) throws -> [UInt8] {
         if count == 0 { _ = try openDescriptor(); return [] }
-        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            initialized = try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout), flags: flags) {
+        var length = 0
+        let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            length = try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout), flags: flags) {
                 Sys.recv($0, buffer.baseAddress, count, flags)
             }
+            initialized = min(length, count)
         }
+        return Socket.paddedToLength(bytes, length)
+    }
+
+    /// With MSG_TRUNC, recv(2) returns a datagram's whole length, past the
+    /// buffer, and CPython resizes its bytes to that length; what the buffer
+    /// did not hold is zeros here (in CPython, whatever the resize left).
+    private static func paddedToLength(_ bytes: [UInt8], _ length: Int) -> [UInt8] {
+        length > bytes.count ? bytes + repeatElement(0, count: length - bytes.count) : bytes
     }
 
     /// Receives into caller-owned memory, for the bulk paths that must not
@@ -194,6 +204,31 @@ public final class Socket {
     public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0, deadline callDeadline: Double?) throws -> Int {
         try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
             Sys.recv($0, buffer.baseAddress, buffer.count, flags)
+        }
+    }
+
+    /// Datagram and seqpacket sockets keep message boundaries: one send is
+    /// one message, and a recv shorter than the message drops the rest of it.
+    public var keepsMessageBoundaries: Bool {
+        // The low bits are the type; SOCK_NONBLOCK and SOCK_CLOEXEC sit above them.
+        let kind = type & 0xF
+        return kind == Int32(SOCK_DGRAM.rawValue) || kind == Int32(SOCK_SEQPACKET.rawValue)
+    }
+
+    /// Receives the next message whole, however long: recv(2) with
+    /// MSG_PEEK|MSG_TRUNC says its real length without taking it, then one
+    /// recv of exactly that length takes it, so no byte of it is dropped.
+    /// Waits as recv does until `callDeadline`. An empty result is an empty
+    /// datagram, or the end of a seqpacket stream.
+    /// The corresponding C function is `recv`.
+    public func receiveMessage(deadline callDeadline: Double?) throws -> [UInt8] {
+        let size = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
+            Sys.recv($0, nil, 0, Int32(MSG_PEEK | MSG_TRUNC))
+        }
+        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            initialized = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
+                Sys.recv($0, buffer.baseAddress, size, 0)
+            }
         }
     }
 
@@ -270,8 +305,9 @@ public final class Socket {
     public func receiveFrom(upTo count: Int, flags: Int32 = 0) throws -> ([UInt8], SocketAddress?) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        var received = 0
         let bytes = try [UInt8](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
-            initialized = try withUnsafeMutablePointer(to: &storage) { pointer in
+            received = try withUnsafeMutablePointer(to: &storage) { pointer in
                 try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
                     try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout), flags: flags) {
                         length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -279,8 +315,9 @@ public final class Socket {
                     }
                 }
             }
+            initialized = min(received, count)
         }
-        return (bytes, length == 0 ? nil : SocketAddress(storage: storage, length: length))
+        return (Socket.paddedToLength(bytes, received), length == 0 ? nil : SocketAddress(storage: storage, length: length))
     }
 
     /// Sends `count` bytes of the file `fileFD` from `offset`, returning how

@@ -109,7 +109,8 @@ enum Sys {
     /// The corresponding C function is `recv` (the kernel's `recvfrom`, as strace shows it).
     static func recv(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int, _ flags: Int32) -> Int {
         let result = Glibc.recv(fd, buffer, count, flags)
-        trace("recvfrom", result, [String(fd), result < 0 ? pointer(buffer) : TraceFormat.string(buffer, count: result),
+        // With MSG_TRUNC the result is the datagram's length, which may pass the buffer's end.
+        trace("recvfrom", result, [String(fd), result < 0 ? pointer(buffer) : TraceFormat.string(buffer, count: min(result, count)),
                                    String(count), TraceFormat.messageFlags(flags), "NULL", "NULL"])
         return result
     }
@@ -118,7 +119,7 @@ enum Sys {
     static func recvfrom(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int, _ flags: Int32, _ address: UnsafeMutablePointer<sockaddr>, _ length: UnsafeMutablePointer<socklen_t>) -> Int {
         let before = length.pointee
         let result = Glibc.recvfrom(fd, buffer, count, flags, address, length)
-        trace("recvfrom", result, [String(fd), result < 0 ? pointer(buffer) : TraceFormat.string(buffer, count: result),
+        trace("recvfrom", result, [String(fd), result < 0 ? pointer(buffer) : TraceFormat.string(buffer, count: min(result, count)),
                                    String(count), TraceFormat.messageFlags(flags),
                                    result < 0 || length.pointee == 0 ? pointer(address) : TraceFormat.address(address, length: length.pointee),
                                    lengths(before, length.pointee, result)])

@@ -87,9 +87,11 @@ enum TraceFormat {
 
     static func messageFlags(_ value: Int32) -> String {
         if value == 0 { return "0" }
+        // In strace's order, the bit's: MSG_TRUNC (0x20) before MSG_DONTWAIT (0x40).
         let names: [(Int32, String)] = [(Int32(MSG_OOB), "MSG_OOB"), (Int32(MSG_PEEK), "MSG_PEEK"), (Int32(MSG_DONTROUTE), "MSG_DONTROUTE"),
-                                        (Int32(MSG_DONTWAIT), "MSG_DONTWAIT"), (Int32(MSG_WAITALL), "MSG_WAITALL"),
-                                        (Int32(MSG_NOSIGNAL), "MSG_NOSIGNAL"), (Int32(MSG_MORE), "MSG_MORE")]
+                                        (Int32(MSG_TRUNC), "MSG_TRUNC"), (Int32(MSG_DONTWAIT), "MSG_DONTWAIT"),
+                                        (Int32(MSG_WAITALL), "MSG_WAITALL"), (Int32(MSG_NOSIGNAL), "MSG_NOSIGNAL"),
+                                        (Int32(MSG_MORE), "MSG_MORE")]
         var rest = value
         var parts: [String] = []
         for (bit, name) in names where value & bit != 0 {

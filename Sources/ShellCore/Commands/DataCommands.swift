@@ -92,6 +92,14 @@ private func sendAll(_ call: inout Call, newline: Bool) throws -> Value? {
     case .bytes(var bytes):
         if newline { bytes.append(0x0A) }
         try bytes.withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) }
+    case .file(let path) where entry.socket.keepsMessageBoundaries:
+        // One datagram, as `s.sendall(open(PATH, 'rb').read())` sends: in
+        // pieces, a 1.5 MB file arrived as two datagrams. So the file is held
+        // in memory, as the other commands hold one, and the kernel either
+        // takes it whole or says EMSGSIZE.
+        var bytes = try readFile(path)
+        if newline { bytes.append(0x0A) }
+        try bytes.withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) }
     case .file(let path):
         // Stream the file in pieces: a 1 GiB file must not become 1 GiB of memory.
         let fd: Int32
@@ -168,7 +176,8 @@ private func receiveFrom(_ call: inout Call) throws -> Value? {
     try checkBufferSize(size, caller: "recvfrom")
     if entry.pending.count > 0 {
         let bytes = entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0)
-        // Only stream sockets buffer, and recvfrom on a stream has no address.
+        // The buffered bytes were read by recv, which asks for no address:
+        // None, as recvfrom gives on a stream.
         return .tuple([.bytes(bytes), Value.none])
     }
     let (bytes, peer) = try entry.socket.receiveFrom(upTo: min(size, largestReceive), flags: flags)
@@ -179,6 +188,9 @@ private func receiveFrom(_ call: inout Call) throws -> Value? {
 /// Reads until `delimiter` (returned with it), or until the peer closes.
 /// What is read past the delimiter stays buffered. A line longer than
 /// `maxLine` is an error and stays buffered too: nothing is ever dropped.
+/// A datagram is read whole, whatever its size or maxline: a recv shorter
+/// than a datagram drops the rest of it, as 64 KiB pieces once dropped most
+/// of a 200,000-byte one.
 private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Session) throws -> [UInt8] {
     var searched = 0
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
@@ -190,6 +202,13 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
         guard entry.pending.count < session.maxLine else {
             throw ShellError.value("no \(pythonBytesRepr(delimiter)) within maxline (\(session.maxLine) bytes); "
                                    + "what was read stays buffered (set maxline to raise the limit)")
+        }
+        if entry.socket.keepsMessageBoundaries {
+            let message = try entry.socket.receiveMessage(deadline: entry.socket.timeout.map { monotonicSeconds() + $0 })
+            if message.isEmpty { return entry.pending.takeAll() }
+            entry.bytesReceived += message.count
+            message.withUnsafeBytes { entry.pending.append($0) }
+            continue
         }
         // Read no further than maxline (plus a delimiter that may straddle it);
         // `room` is positive here, and the sum cannot overflow past chunk.count.
@@ -207,7 +226,9 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
 
 /// Receives until the peer closes. With `> FILE` each piece goes straight to
 /// the file, so a transfer of any size takes constant memory. On a timeout
-/// or Ctrl-C, what arrived is still printed (or written), then the error.
+/// or Ctrl-C, what arrived is still printed (or written), then the error;
+/// when nothing arrived, only the error: `b''` would say the peer closed.
+/// Each datagram is read whole, as `readUntil` reads it.
 private func receiveAll(_ call: inout Call) throws -> Value? {
     let entry = try call.arguments.socket()
     // Streaming to a file, bigger pieces mean fewer calls at the same bounded memory.
@@ -230,7 +251,9 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
     // To a file, the kernel moves the bytes itself (splice), unless this
     // socket or file cannot be spliced; an explicit BUFSIZE asks for recv.
     // splice(2) cannot write to a file opened for appending (`>>`).
-    if sink >= 0, !sizeGiven, call.redirect?.append == false {
+    // A datagram is not spliced: splice(2) moves what fits in the pipe and
+    // the kernel drops the rest of the datagram.
+    if sink >= 0, !sizeGiven, call.redirect?.append == false, !entry.socket.keepsMessageBoundaries {
         var moved = 0
         var unwritten: [UInt8] = []
         defer { entry.bytesReceived += moved }
@@ -249,14 +272,23 @@ private func receiveAll(_ call: inout Call) throws -> Value? {
     do {
         while true {
             // Each recv has the socket's whole timeout, as in the Python loop.
-            let count = try entry.socket.receive(into: buffer, deadline: entry.socket.timeout.map { monotonicSeconds() + $0 })
+            let deadline = entry.socket.timeout.map { monotonicSeconds() + $0 }
+            if entry.socket.keepsMessageBoundaries {
+                let message = try entry.socket.receiveMessage(deadline: deadline)
+                if message.isEmpty { break }
+                entry.bytesReceived += message.count
+                if sink >= 0 { try writeReceived(message, to: sink, from: entry) } else { collected += message }
+                continue
+            }
+            let count = try entry.socket.receive(into: buffer, deadline: deadline)
             if count == 0 { break }
             entry.bytesReceived += count
             let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             if sink >= 0 { try writeReceived(piece, to: sink, from: entry) } else { collected.append(contentsOf: piece) }
         }
     } catch {
-        throw PartialResult(value: sink >= 0 ? nil : .bytes(collected), error: error)
+        // The Python loop has no value to print when its first recv fails.
+        throw PartialResult(value: sink >= 0 || collected.isEmpty ? nil : .bytes(collected), error: error)
     }
     return sink >= 0 ? nil : .bytes(collected)
 }
