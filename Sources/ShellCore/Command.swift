@@ -3,11 +3,65 @@ public enum CommandGroup: String, CaseIterable {
     case sockets, data, options, resolver, shell
 }
 
+/// One parameter of a command, declared once: the usage line, `help`, the
+/// manual page, completion and hints all read it.
+public struct Parameter: Equatable {
+    /// What an argument in this place is, for completion and hints.
+    public enum Kind: String {
+        case socket, newName = "newname", host, port, family, type, proto, level, option, flags, aiflags, niflags,
+             shutdown, service, `protocol`, path, data, setting, command
+        /// Anything else: a number, a timeout, a bool, a word.
+        case any = "-"
+    }
+
+    /// As the usage line shows it: `HOST`, `SECONDS|None`.
+    public let label: String
+    public let kind: Kind
+    public let isOptional: Bool
+    /// It may be given any number of times (`TEXT...`).
+    public let repeats: Bool
+    /// It shares the brackets of the parameter before it: `[OPTION VALUE]`.
+    public let joinsPrevious: Bool
+
+    public static func required(_ label: String, _ kind: Kind = .any) -> Parameter {
+        Parameter(label: label, kind: kind, isOptional: false, repeats: false, joinsPrevious: false)
+    }
+
+    public static func optional(_ label: String, _ kind: Kind = .any) -> Parameter {
+        Parameter(label: label, kind: kind, isOptional: true, repeats: false, joinsPrevious: false)
+    }
+
+    /// Given any number of times, none included (`[TEXT...]`).
+    public static func repeated(_ label: String, _ kind: Kind = .any) -> Parameter {
+        Parameter(label: label, kind: kind, isOptional: true, repeats: true, joinsPrevious: false)
+    }
+
+    /// Optional, inside the brackets of the one before: `set [OPTION VALUE]`.
+    public static func together(_ label: String, _ kind: Kind = .any) -> Parameter {
+        Parameter(label: label, kind: kind, isOptional: true, repeats: false, joinsPrevious: true)
+    }
+
+    /// The usage line's words for `parameters`: `NAME [BUFSIZE] [FLAGS]`.
+    public static func usage(_ parameters: [Parameter]) -> String {
+        var words: [String] = []
+        for (index, parameter) in parameters.enumerated() {
+            var word = parameter.label + (parameter.repeats ? "..." : "")
+            if parameter.isOptional && !parameter.joinsPrevious { word = "[" + word }
+            let closes = index + 1 == parameters.count || !parameters[index + 1].joinsPrevious
+            if parameter.isOptional && closes { word += "]" }
+            words.append(word)
+        }
+        return words.joined(separator: " ")
+    }
+}
+
 /// One row of the command table: everything `help`, completion and dispatch
 /// know about a command.
 public final class Command {
     public let name: String
     public let group: CommandGroup
+    /// The command's parameters in order, declared once.
+    public let parameters: [Parameter]
     /// The argument synopsis, as `TypeError: usage: ...` shows it.
     public let usage: String
     public let summary: String
@@ -19,21 +73,21 @@ public final class Command {
     /// `host`, `port`, `family`, `type`, `proto` (IPPROTO_), `level`,
     /// `option`, `flags` (MSG_), `aiflags`, `niflags`, `shutdown`, `service`,
     /// `protocol` (a name from /etc/protocols), `path`, `data`, `setting`,
-    /// `command`, or `-` for anything else.
-    public let argumentKinds: [String]
+    /// `command`, or `-` for anything else (`Parameter.Kind`'s names).
+    public var argumentKinds: [String] { parameters.map(\.kind.rawValue) }
     let run: (inout Call) throws -> Value?
 
     // A class, not a struct: every call passes its command around, and a
     // reference is one retain where a struct of strings is a dozen.
-    init(name: String, group: CommandGroup, usage: String, summary: String, python: String, cCall: String,
-         argumentKinds: [String], run: @escaping (inout Call) throws -> Value?) {
+    init(name: String, group: CommandGroup, parameters: [Parameter], summary: String, python: String, cCall: String,
+         run: @escaping (inout Call) throws -> Value?) {
         self.name = name
         self.group = group
-        self.usage = usage
+        self.parameters = parameters
+        self.usage = Parameter.usage(parameters)
         self.summary = summary
         self.python = python
         self.cCall = cCall
-        self.argumentKinds = argumentKinds
         self.run = run
     }
 

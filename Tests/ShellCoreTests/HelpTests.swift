@@ -21,4 +21,19 @@ final class HelpTests: XCTestCase {
         XCTAssertTrue(page.contains("  Example: bind srv 127.0.0.1 0"), "\(page)")
         XCTAssertTrue(page.contains { $0.hasPrefix("    OSError: [Errno 98] Address already in use") }, "\(page)")
     }
+
+    func testUsageLinesComeFromTheParameters() {
+        XCTAssertEqual(Parameter.usage([.required("NAME", .socket), .optional("BUFSIZE"), .optional("FLAGS", .flags)]),
+                       "NAME [BUFSIZE] [FLAGS]")
+        XCTAssertEqual(Parameter.usage([.optional("OPTION", .setting), .together("VALUE")]), "[OPTION VALUE]")
+        XCTAssertEqual(Parameter.usage([.required("FILE", .path), .repeated("ARG")]), "FILE [ARG...]")
+        XCTAssertEqual(Parameter.usage([]), "")
+        // Every labelled word of a usage line is one parameter with its kind.
+        for command in CommandTable.all {
+            XCTAssertEqual(command.argumentKinds.count, command.parameters.count, command.name)
+            let words = command.usage.split(separator: " ").count
+            XCTAssertEqual(words, command.parameters.count, command.name)
+        }
+        XCTAssertEqual(CommandTable.lookup("connect")?.argumentKinds, ["socket", "host", "port"])
+    }
 }

@@ -3,47 +3,51 @@ import Glibc
 
 extension CommandTable {
     static let dataCommands: [Command] = [
-        Command(name: "send", group: .data, usage: "NAME DATA [FLAGS]",
+        Command(name: "send", group: .data,
+                parameters: [.required("NAME", .socket), .required("DATA", .data), .optional("FLAGS", .flags)],
                 summary: "send what the kernel takes of DATA now; prints how many bytes went",
                 python: "NAME.send(DATA, FLAGS)", cCall: "send(2)",
-                argumentKinds: ["socket", "data", "flags"], run: send),
-        Command(name: "sendall", group: .data, usage: "NAME DATA",
+                run: send),
+        Command(name: "sendall", group: .data, parameters: [.required("NAME", .socket), .required("DATA", .data)],
                 summary: "send every byte of DATA (b'...', 'text' or @FILE)",
                 python: "NAME.sendall(DATA)", cCall: "send(2)",
-                argumentKinds: ["socket", "data"], run: { call in try sendAll(&call, newline: false) }),
-        Command(name: "sendline", group: .data, usage: "NAME DATA",
+                run: { call in try sendAll(&call, newline: false) }),
+        Command(name: "sendline", group: .data, parameters: [.required("NAME", .socket), .required("DATA", .data)],
                 summary: "send every byte of DATA followed by a newline",
                 python: "NAME.sendall(DATA + b'\\n')", cCall: "send(2)",
-                argumentKinds: ["socket", "data"], run: { call in try sendAll(&call, newline: true) }),
-        Command(name: "sendto", group: .data, usage: "NAME DATA HOST PORT",
+                run: { call in try sendAll(&call, newline: true) }),
+        Command(name: "sendto", group: .data,
+                parameters: [.required("NAME", .socket), .required("DATA", .data), .required("HOST", .host), .required("PORT", .port)],
                 summary: "send one datagram to an address",
                 python: "NAME.sendto(DATA, (HOST, PORT))", cCall: "sendto(2)",
-                argumentKinds: ["socket", "data", "host", "port"], run: sendTo),
-        Command(name: "sendfile", group: .data, usage: "NAME PATH",
+                run: sendTo),
+        Command(name: "sendfile", group: .data, parameters: [.required("NAME", .socket), .required("PATH", .path)],
                 summary: "send a whole file through the kernel, without copying it through sockshell",
                 python: "NAME.sendfile(open(PATH, 'rb'))", cCall: "sendfile(2)",
-                argumentKinds: ["socket", "path"], run: sendFile),
-        Command(name: "recv", group: .data, usage: "NAME [BUFSIZE] [FLAGS]",
+                run: sendFile),
+        Command(name: "recv", group: .data,
+                parameters: [.required("NAME", .socket), .optional("BUFSIZE"), .optional("FLAGS", .flags)],
                 summary: "receive at most BUFSIZE bytes (4096); b'' means the peer closed",
                 python: "NAME.recv(BUFSIZE, FLAGS)", cCall: "recv(2)",
-                argumentKinds: ["socket", "-", "flags"], run: receive),
-        Command(name: "recvfrom", group: .data, usage: "NAME [BUFSIZE] [FLAGS]",
+                run: receive),
+        Command(name: "recvfrom", group: .data,
+                parameters: [.required("NAME", .socket), .optional("BUFSIZE"), .optional("FLAGS", .flags)],
                 summary: "receive one datagram and the address it came from",
                 python: "NAME.recvfrom(BUFSIZE, FLAGS)", cCall: "recvfrom(2)",
-                argumentKinds: ["socket", "-", "flags"], run: receiveFrom),
-        Command(name: "recvline", group: .data, usage: "NAME",
+                run: receiveFrom),
+        Command(name: "recvline", group: .data, parameters: [.required("NAME", .socket)],
                 summary: "receive up to and including the next newline",
                 python: "NAME.makefile('rb').readline()", cCall: "recv(2)",
-                argumentKinds: ["socket"], run: { call in
+                run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()
                     call.receivedFrom = entry
                     return .bytes(try readUntil(entry, delimiter: [0x0A], session: call.session))
                 }),
-        Command(name: "recvuntil", group: .data, usage: "NAME DELIM",
+        Command(name: "recvuntil", group: .data, parameters: [.required("NAME", .socket), .required("DELIM", .data)],
                 summary: "receive up to and including DELIM",
                 python: "", cCall: "recv(2)",
-                argumentKinds: ["socket", "data"], run: { call in
+                run: { call in
                     let entry = try call.arguments.socket()
                     let delimiter = try call.arguments.data("DELIM").load()
                     try call.arguments.finish()
@@ -51,10 +55,10 @@ extension CommandTable {
                     call.receivedFrom = entry
                     return .bytes(try readUntil(entry, delimiter: delimiter, session: call.session))
                 }),
-        Command(name: "recvall", group: .data, usage: "NAME [BUFSIZE]",
+        Command(name: "recvall", group: .data, parameters: [.required("NAME", .socket), .optional("BUFSIZE")],
                 summary: "receive until the peer closes; with > FILE the bytes stream to the file",
                 python: "b''.join(iter(lambda: NAME.recv(BUFSIZE), b''))", cCall: "recv(2)",
-                argumentKinds: ["socket", "-"], run: receiveAll),
+                run: receiveAll),
     ]
 }
 

@@ -3,46 +3,49 @@ import Glibc
 
 extension CommandTable {
     static let optionCommands: [Command] = [
-        Command(name: "setsockopt", group: .options, usage: "NAME LEVEL OPTION VALUE",
+        Command(name: "setsockopt", group: .options,
+                parameters: [.required("NAME", .socket), .required("LEVEL", .level), .required("OPTION", .option), .required("VALUE")],
                 summary: "set a socket option to an integer or to bytes",
                 python: "NAME.setsockopt(LEVEL, OPTION, VALUE)", cCall: "setsockopt(2)",
-                argumentKinds: ["socket", "level", "option", "-"], run: setOption),
-        Command(name: "getsockopt", group: .options, usage: "NAME LEVEL OPTION [BUFLEN]",
+                run: setOption),
+        Command(name: "getsockopt", group: .options,
+                parameters: [.required("NAME", .socket), .required("LEVEL", .level), .required("OPTION", .option), .optional("BUFLEN")],
                 summary: "read a socket option: an integer, or BUFLEN raw bytes",
                 python: "NAME.getsockopt(LEVEL, OPTION, BUFLEN)", cCall: "getsockopt(2)",
-                argumentKinds: ["socket", "level", "option", "-"], run: getOption),
-        Command(name: "settimeout", group: .options, usage: "NAME SECONDS|None",
+                run: getOption),
+        Command(name: "settimeout", group: .options,
+                parameters: [.required("NAME", .socket), .required("SECONDS|None")],
                 summary: "make calls wait at most SECONDS (None: for ever, 0: never)",
                 python: "NAME.settimeout(SECONDS)", cCall: "",
-                argumentKinds: ["socket", "-"], run: { call in
+                run: { call in
                     let entry = try call.arguments.socket()
                     let timeout = try call.arguments.timeout()
                     try call.arguments.finish()
                     entry.socket.timeout = timeout
                     return nil
                 }),
-        Command(name: "gettimeout", group: .options, usage: "NAME",
+        Command(name: "gettimeout", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "the socket's timeout in seconds, or None",
                 python: "NAME.gettimeout()", cCall: "",
-                argumentKinds: ["socket"], run: { call in
+                run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()
                     return entry.socket.timeout.map(Value.float) ?? Value.none
                 }),
-        Command(name: "setblocking", group: .options, usage: "NAME BOOL",
+        Command(name: "setblocking", group: .options, parameters: [.required("NAME", .socket), .required("BOOL")],
                 summary: "True: wait for ever (timeout None); False: never wait (timeout 0.0)",
                 python: "NAME.setblocking(BOOL)", cCall: "",
-                argumentKinds: ["socket", "-"], run: { call in
+                run: { call in
                     let entry = try call.arguments.socket()
                     let blocking = try call.arguments.boolean("BOOL")
                     try call.arguments.finish()
                     entry.socket.timeout = blocking ? nil : 0
                     return nil
                 }),
-        Command(name: "getblocking", group: .options, usage: "NAME",
+        Command(name: "getblocking", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "whether calls on the socket may wait (a timeout counts as blocking)",
                 python: "NAME.getblocking()", cCall: "",
-                argumentKinds: ["socket"], run: { call in
+                run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()
                     return .bool(entry.socket.timeout != 0)

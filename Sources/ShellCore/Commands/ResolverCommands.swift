@@ -3,44 +3,45 @@ import Glibc
 
 extension CommandTable {
     static let resolverCommands: [Command] = [
-        Command(name: "gethostname", group: .resolver, usage: "",
+        Command(name: "gethostname", group: .resolver, parameters: [],
                 summary: "this machine's host name", python: "socket.gethostname()", cCall: "gethostname(2)",
-                argumentKinds: [], run: { call in
+                run: { call in
                     try call.arguments.finish()
                     return .str(try Resolver.hostName())
                 }),
-        Command(name: "gethostbyname", group: .resolver, usage: "HOST",
+        Command(name: "gethostbyname", group: .resolver, parameters: [.required("HOST", .host)],
                 summary: "the first IPv4 address of HOST", python: "socket.gethostbyname(HOST)", cCall: "getaddrinfo(3)",
-                argumentKinds: ["host"], run: { call in
+                run: { call in
                     let host = try call.arguments.text("HOST")
                     try call.arguments.finish()
                     try checkEncodable(host, for: "gethostbyname")
                     return .str(try Resolver.numericHost(for: host, family: AF_INET).host)
                 }),
-        Command(name: "gethostbyname_ex", group: .resolver, usage: "HOST",
+        Command(name: "gethostbyname_ex", group: .resolver, parameters: [.required("HOST", .host)],
                 summary: "(name, aliases, IPv4 addresses) of HOST", python: "socket.gethostbyname_ex(HOST)",
-                cCall: "gethostbyname_r(3)", argumentKinds: ["host"], run: { call in
+                cCall: "gethostbyname_r(3)", run: { call in
                     let host = try call.arguments.text("HOST")
                     try call.arguments.finish()
                     try checkEncodable(host, for: "gethostbyname_ex")
                     _ = try Resolver.numericHost(for: host, family: AF_INET)
                     return try hostEntryValue(try Resolver.hostByName(host))
                 }),
-        Command(name: "gethostbyaddr", group: .resolver, usage: "ADDR",
+        Command(name: "gethostbyaddr", group: .resolver, parameters: [.required("ADDR", .host)],
                 summary: "(name, aliases, addresses) for an address or name", python: "socket.gethostbyaddr(ADDR)",
-                cCall: "gethostbyaddr_r(3)", argumentKinds: ["host"], run: { call in
+                cCall: "gethostbyaddr_r(3)", run: { call in
                     let host = try call.arguments.text("ADDR")
                     try call.arguments.finish()
                     try checkEncodable(host, for: "gethostbyaddr")
                     let resolved = try Resolver.numericHost(for: host, family: AF_UNSPEC)
                     return try hostEntryValue(try Resolver.hostByAddress(resolved.host, family: resolved.family))
                 }),
-        Command(name: "getfqdn", group: .resolver, usage: "[NAME]",
+        Command(name: "getfqdn", group: .resolver, parameters: [.optional("NAME", .host)],
                 summary: "the fully qualified name of NAME (default: this host)", python: "socket.getfqdn(NAME)",
-                cCall: "gethostbyaddr_r(3)", argumentKinds: ["host"], run: fullyQualifiedName),
-        Command(name: "getservbyname", group: .resolver, usage: "SERVICE [PROTO]",
+                cCall: "gethostbyaddr_r(3)", run: fullyQualifiedName),
+        Command(name: "getservbyname", group: .resolver,
+                parameters: [.required("SERVICE", .service), .optional("PROTO", .protocol)],
                 summary: "the port of a service from /etc/services", python: "socket.getservbyname(SERVICE, PROTO)",
-                cCall: "getservbyname_r(3)", argumentKinds: ["service", "protocol"], run: { call in
+                cCall: "getservbyname_r(3)", run: { call in
                     let service = try call.arguments.text("SERVICE")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
                     try call.arguments.finish()
@@ -51,9 +52,10 @@ extension CommandTable {
                     }
                     return .int(port)
                 }),
-        Command(name: "getservbyport", group: .resolver, usage: "PORT [PROTO]",
+        Command(name: "getservbyport", group: .resolver,
+                parameters: [.required("PORT", .port), .optional("PROTO", .protocol)],
                 summary: "the service name of a port", python: "socket.getservbyport(PORT, PROTO)",
-                cCall: "getservbyport_r(3)", argumentKinds: ["port", "protocol"], run: { call in
+                cCall: "getservbyport_r(3)", run: { call in
                     let port = try call.arguments.integer("PORT")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
                     try call.arguments.finish()
@@ -64,25 +66,28 @@ extension CommandTable {
                     }
                     return .str(name)
                 }),
-        Command(name: "getprotobyname", group: .resolver, usage: "NAME",
+        Command(name: "getprotobyname", group: .resolver, parameters: [.required("NAME", .protocol)],
                 summary: "the number of a protocol from /etc/protocols", python: "socket.getprotobyname(NAME)",
-                cCall: "getprotobyname_r(3)", argumentKinds: ["protocol"], run: { call in
+                cCall: "getprotobyname_r(3)", run: { call in
                     let name = try call.arguments.text("NAME")
                     try call.arguments.finish()
                     try checkNoNull(name)
                     guard let number = Resolver.protocolNumber(name: name) else { throw ShellError.osMessage("protocol not found") }
                     return .int(number)
                 }),
-        Command(name: "getaddrinfo", group: .resolver, usage: "HOST PORT [FAMILY] [TYPE] [PROTO] [FLAGS]",
+        Command(name: "getaddrinfo", group: .resolver,
+                parameters: [.required("HOST", .host), .required("PORT", .port), .optional("FAMILY", .family), .optional("TYPE", .type),
+                             .optional("PROTO", .proto), .optional("FLAGS", .aiflags)],
                 summary: "every (family, type, proto, canonname, address) for HOST and PORT",
                 python: "socket.getaddrinfo(HOST, PORT, FAMILY, TYPE, PROTO, FLAGS)", cCall: "getaddrinfo(3)",
-                argumentKinds: ["host", "port", "family", "type", "proto", "aiflags"], run: addressInfo),
-        Command(name: "getnameinfo", group: .resolver, usage: "HOST PORT FLAGS",
+                run: addressInfo),
+        Command(name: "getnameinfo", group: .resolver,
+                parameters: [.required("HOST", .host), .required("PORT", .port), .required("FLAGS", .niflags)],
                 summary: "(host, service) names for an address", python: "socket.getnameinfo((HOST, PORT), FLAGS)",
-                cCall: "getnameinfo(3)", argumentKinds: ["host", "port", "niflags"], run: nameInfo),
-        Command(name: "inet_aton", group: .resolver, usage: "ADDR",
+                cCall: "getnameinfo(3)", run: nameInfo),
+        Command(name: "inet_aton", group: .resolver, parameters: [.required("ADDR", .host)],
                 summary: "an IPv4 address as 4 bytes (accepts short forms like 127.1)", python: "socket.inet_aton(ADDR)",
-                cCall: "inet_aton(3)", argumentKinds: ["host"], run: { call in
+                cCall: "inet_aton(3)", run: { call in
                     let text = try call.arguments.text("ADDR")
                     try call.arguments.finish()
                     try checkNoNull(text)
@@ -91,17 +96,18 @@ extension CommandTable {
                     }
                     return .bytes(bytes)
                 }),
-        Command(name: "inet_ntoa", group: .resolver, usage: "PACKED",
+        Command(name: "inet_ntoa", group: .resolver, parameters: [.required("PACKED", .data)],
                 summary: "4 bytes as a dotted IPv4 address", python: "socket.inet_ntoa(PACKED)",
-                cCall: "inet_ntoa(3)", argumentKinds: ["data"], run: { call in
+                cCall: "inet_ntoa(3)", run: { call in
                     let bytes = try call.arguments.data("PACKED").load()
                     try call.arguments.finish()
                     guard bytes.count == 4 else { throw ShellError.osMessage("packed IP wrong length for inet_ntoa") }
                     return .str(try Resolver.networkToPresentation(family: AF_INET, bytes))
                 }),
-        Command(name: "inet_pton", group: .resolver, usage: "FAMILY ADDR",
+        Command(name: "inet_pton", group: .resolver,
+                parameters: [.required("FAMILY", .family), .required("ADDR", .host)],
                 summary: "a numeric address as packed bytes", python: "socket.inet_pton(FAMILY, ADDR)",
-                cCall: "inet_pton(3)", argumentKinds: ["family", "host"], run: { call in
+                cCall: "inet_pton(3)", run: { call in
                     let family = try call.arguments.constant("FAMILY", .family)
                     let text = try call.arguments.text("ADDR")
                     try call.arguments.finish()
@@ -112,9 +118,10 @@ extension CommandTable {
                     }
                     return .bytes(bytes)
                 }),
-        Command(name: "inet_ntop", group: .resolver, usage: "FAMILY PACKED",
+        Command(name: "inet_ntop", group: .resolver,
+                parameters: [.required("FAMILY", .family), .required("PACKED", .data)],
                 summary: "packed bytes as a numeric address", python: "socket.inet_ntop(FAMILY, PACKED)",
-                cCall: "inet_ntop(3)", argumentKinds: ["family", "data"], run: { call in
+                cCall: "inet_ntop(3)", run: { call in
                     let family = try call.arguments.constant("FAMILY", .family)
                     let bytes = try call.arguments.data("PACKED").load()
                     try call.arguments.finish()
@@ -126,21 +133,21 @@ extension CommandTable {
                 }),
         byteOrder("htons", bits: 16), byteOrder("ntohs", bits: 16),
         byteOrder("htonl", bits: 32), byteOrder("ntohl", bits: 32),
-        Command(name: "if_nameindex", group: .resolver, usage: "",
+        Command(name: "if_nameindex", group: .resolver, parameters: [],
                 summary: "the network interfaces as (index, name)", python: "socket.if_nameindex()",
-                cCall: "if_nameindex(3)", argumentKinds: [], run: { call in
+                cCall: "if_nameindex(3)", run: { call in
                     try call.arguments.finish()
                     return .list(try Resolver.interfaces().map { .tuple([.int($0.index), .str($0.name)]) })
                 }),
-        Command(name: "getdefaulttimeout", group: .resolver, usage: "",
+        Command(name: "getdefaulttimeout", group: .resolver, parameters: [],
                 summary: "the timeout new sockets get (None: blocking)", python: "socket.getdefaulttimeout()",
-                cCall: "", argumentKinds: [], run: { call in
+                cCall: "", run: { call in
                     try call.arguments.finish()
                     return call.session.defaultTimeout.map(Value.float) ?? Value.none
                 }),
-        Command(name: "setdefaulttimeout", group: .resolver, usage: "SECONDS|None",
+        Command(name: "setdefaulttimeout", group: .resolver, parameters: [.required("SECONDS|None")],
                 summary: "set the timeout new sockets get", python: "socket.setdefaulttimeout(SECONDS)",
-                cCall: "", argumentKinds: ["-"], run: { call in
+                cCall: "", run: { call in
                     let timeout = try call.arguments.timeout()
                     try call.arguments.finish()
                     call.session.defaultTimeout = timeout
@@ -172,9 +179,9 @@ private func hostEntryValue(_ entry: HostEntry) throws -> Value {
 
 /// `socket.htons` and friends, with CPython's range errors.
 private func byteOrder(_ name: String, bits: Int) -> Command {
-    Command(name: name, group: .resolver, usage: "X",
+    Command(name: name, group: .resolver, parameters: [.required("X")],
             summary: "convert a \(bits)-bit integer between host and network byte order",
-            python: "socket.\(name)(X)", cCall: "\(name)(3)", argumentKinds: ["-"], run: { call in
+            python: "socket.\(name)(X)", cCall: "\(name)(3)", run: { call in
                 let value = try call.arguments.integer("X", cType: bits == 16 ? "long" : "unsigned long")
                 try call.arguments.finish()
                 if bits == 16 {

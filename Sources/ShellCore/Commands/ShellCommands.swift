@@ -3,16 +3,16 @@ import SocketCore
 
 extension CommandTable {
     static let shellCommands: [Command] = [
-        Command(name: "help", group: .shell, usage: "[COMMAND]",
+        Command(name: "help", group: .shell, parameters: [.optional("COMMAND", .command)],
                 summary: "list the commands, or explain one", python: "help(socket)", cCall: "",
-                argumentKinds: ["command"], run: help),
-        Command(name: "history", group: .shell, usage: "[N]",
+                run: help),
+        Command(name: "history", group: .shell, parameters: [.optional("N")],
                 summary: "the last N lines typed at the prompt (all of them without N)", python: "", cCall: "",
-                argumentKinds: ["-"], run: history),
-        Command(name: "source", group: .shell, usage: "FILE [ARG...]",
+                run: history),
+        Command(name: "source", group: .shell, parameters: [.required("FILE", .path), .repeated("ARG")],
                 summary: "run the commands in FILE in this session; ARGs are its $1, $2, ...",
                 python: "exec(open(FILE).read())", cCall: "",
-                argumentKinds: ["path", "-"], run: { call in
+                run: { call in
                     let path = try call.arguments.text("FILE")
                     var arguments: [String] = []
                     while let argument = try call.arguments.optional() {
@@ -23,9 +23,9 @@ extension CommandTable {
                     if outcome == .failed { throw SourceFailed() }
                     return nil
                 }),
-        Command(name: "echo", group: .shell, usage: "[TEXT...]",
+        Command(name: "echo", group: .shell, parameters: [.repeated("TEXT")],
                 summary: "print the arguments, separated by spaces", python: "print(TEXT)", cCall: "",
-                argumentKinds: ["-"], run: { call in
+                run: { call in
                     var words: [String] = []
                     while let argument = try call.arguments.optional() {
                         try checkConvertible(argument)
@@ -34,10 +34,10 @@ extension CommandTable {
                     // As print() would show it, but no control character reaches the terminal.
                     return .verbatim(escapedText(Array(words.joined(separator: " ").utf8), escapingBackslash: false))
                 }),
-        Command(name: "!", group: .shell, usage: "CMD",
+        Command(name: "!", group: .shell, parameters: [.required("CMD", .command)],
                 summary: "run a command through /bin/sh, as a terminal would (not in --check)",
                 python: "subprocess.run(CMD, shell=True, check=True)", cCall: "posix_spawn(3)",
-                argumentKinds: ["command"], run: { call in
+                run: { call in
                     let command = try call.arguments.text("CMD")
                     try call.arguments.finish()
                     guard call.runner.allowsShellCommands else {
@@ -57,21 +57,21 @@ extension CommandTable {
                                          "Command \(pythonStringRepr(command)) died with <Signals.\(signalName(signal)): \(signal)>.")
                     }
                 }),
-        Command(name: "sleep", group: .shell, usage: "SECONDS",
+        Command(name: "sleep", group: .shell, parameters: [.required("SECONDS")],
                 summary: "wait; Ctrl-C ends the wait", python: "time.sleep(SECONDS)", cCall: "poll(2)",
-                argumentKinds: ["-"], run: { call in
+                run: { call in
                     let seconds = try call.arguments.number("SECONDS")
                     try call.arguments.finish()
                     guard seconds >= 0 else { throw ShellError.value("sleep length must be non-negative") }
                     try interruptibleSleep(seconds)
                     return nil
                 }),
-        Command(name: "set", group: .shell, usage: "[OPTION VALUE]",
+        Command(name: "set", group: .shell, parameters: [.optional("OPTION", .setting), .together("VALUE")],
                 summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager on|off",
-                python: "", cCall: "", argumentKinds: ["setting", "-"], run: setting),
-        Command(name: "quit", group: .shell, usage: "[CODE]",
+                python: "", cCall: "", run: setting),
+        Command(name: "quit", group: .shell, parameters: [.optional("CODE")],
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
-                argumentKinds: ["-"], run: { call in
+                run: { call in
                     let code = call.arguments.isEmpty ? 0 : try call.arguments.integer("CODE")
                     try call.arguments.finish()
                     throw ExitRequest(code: Int32(truncatingIfNeeded: code))

@@ -2,17 +2,17 @@ import SocketCore
 
 extension CommandTable {
     static let teachingCommands: [Command] = [
-        Command(name: "why", group: .shell, usage: "",
+        Command(name: "why", group: .shell, parameters: [],
                 summary: "explain the last error: its errno, what the kernel did, likely causes, what to try",
-                python: "", cCall: "", argumentKinds: [], run: { call in
+                python: "", cCall: "", run: { call in
                     try call.arguments.finish()
                     guard let failure = call.session.lastFailure else { return .verbatim("No command has failed yet.") }
                     return wrapped(explain(failure), &call)
                 }),
-        Command(name: "tcpinfo", group: .options, usage: "NAME",
+        Command(name: "tcpinfo", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "the kernel's TCP_INFO for a TCP socket: state, rtt, cwnd, retransmits, bytes acked ...",
                 python: "NAME.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)", cCall: "getsockopt(2) TCP_INFO",
-                argumentKinds: ["socket"], run: { call in
+                run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()
                     let info = try entry.socket.tcpInfo()
@@ -22,18 +22,18 @@ extension CommandTable {
                             : (Int(exactly: field.value).map(Value.int) ?? .verbatim(String(field.value))))
                     })
                 }),
-        Command(name: "record", group: .shell, usage: "FILE|off",
+        Command(name: "record", group: .shell, parameters: [.required("FILE|off", .path)],
                 summary: "write the session from now on as a transcript that --check accepts; record off stops",
-                python: "", cCall: "", argumentKinds: ["path"], run: { call in
+                python: "", cCall: "", run: { call in
                     let target = try call.arguments.text("FILE")
                     try call.arguments.finish()
                     // A FILE that fails leaves the running recording as it was.
                     call.runner.recording = target == "off" ? nil : try Recording(path: target)
                     return nil
                 }),
-        Command(name: "export", group: .shell, usage: "python FILE",
+        Command(name: "export", group: .shell, parameters: [.required("python"), .required("FILE", .path)],
                 summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed",
-                python: "", cCall: "", argumentKinds: ["-", "path"], run: { call in
+                python: "", cCall: "", run: { call in
                     let language = try call.arguments.text("LANGUAGE")
                     let path = try call.arguments.text("FILE")
                     try call.arguments.finish()
