@@ -6,12 +6,23 @@ public enum CommandGroup: String, CaseIterable {
 /// One parameter of a command, declared once: the usage line, `help`, the
 /// manual page, completion and hints all read it.
 public struct Parameter: Equatable {
-    /// What an argument in this place is, for completion and hints.
-    public enum Kind: String {
-        case socket, newName = "newname", host, port, family, type, proto, level, option, flags, aiflags, niflags,
+    /// What an argument in this place is: completion offers its words, and
+    /// `export python` converts it as the command reads it.
+    public enum Kind: Equatable {
+        case socket, newName, host, port, family, type, proto, level, option, flags, aiflags, niflags,
              shutdown, service, `protocol`, path, data, setting, command
-        /// Anything else: a number, a timeout, a bool, a word.
-        case any = "-"
+        case integer, timeout, bool
+        /// Anything else: a word or a value the command reads its own way.
+        case any
+
+        /// The kind's name for completion: `-` where nothing is offered.
+        public var completionName: String {
+            switch self {
+            case .newName: return "newname"
+            case .integer, .timeout, .bool, .any: return "-"
+            default: return String(describing: self)
+            }
+        }
     }
 
     /// As the usage line shows it: `HOST`, `SECONDS|None`.
@@ -55,6 +66,38 @@ public struct Parameter: Equatable {
     }
 }
 
+/// A command that is one call in Python, declared as that call: `help` shows
+/// it and `export python` writes it from the parameters, in order.
+public struct PythonCall {
+    public enum Returns { case nothing, value, bytes }
+    /// `NAME.method(...)`, the first parameter being the socket; else a
+    /// module function such as `socket.gethostbyname`.
+    public let method: String?
+    public let function: String?
+    public let returns: Returns
+    /// HOST and PORT are one `(HOST, PORT)` argument, as Python's addresses are.
+    public let pairsAddress: Bool
+
+    public static func method(_ name: String, returns: Returns = .nothing, address: Bool = false) -> PythonCall {
+        PythonCall(method: name, function: nil, returns: returns, pairsAddress: address)
+    }
+
+    public static func function(_ name: String, returns: Returns = .value, address: Bool = false) -> PythonCall {
+        PythonCall(method: nil, function: name, returns: returns, pairsAddress: address)
+    }
+
+    /// The call as `help` shows it: `NAME.bind((HOST, PORT))`.
+    func text(_ parameters: [Parameter]) -> String {
+        var labels = parameters.map { String($0.label.split(separator: "|").first ?? "") }
+        var receiver = ""
+        if method != nil, !labels.isEmpty { receiver = labels.removeFirst() + "." }
+        if pairsAddress, let host = labels.firstIndex(of: "HOST"), host + 1 < labels.count {
+            labels.replaceSubrange(host...host + 1, with: ["(\(labels[host]), \(labels[host + 1]))"])
+        }
+        return receiver + (method ?? function ?? "") + "(" + labels.joined(separator: ", ") + ")"
+    }
+}
+
 /// One row of the command table: everything `help`, completion and dispatch
 /// know about a command.
 public final class Command {
@@ -67,6 +110,8 @@ public final class Command {
     public let summary: String
     /// What the command does in Python's words, for `help`.
     public let python: String
+    /// The Python call it is, where it is one: `python` and the export come from it.
+    public let pythonCall: PythonCall?
     /// The C call underneath, for `help`; empty for shell commands.
     public let cCall: String
     /// What each argument is, in order, for completion: `socket`, `newname`,
@@ -74,7 +119,7 @@ public final class Command {
     /// `option`, `flags` (MSG_), `aiflags`, `niflags`, `shutdown`, `service`,
     /// `protocol` (a name from /etc/protocols), `path`, `data`, `setting`,
     /// `command`, or `-` for anything else (`Parameter.Kind`'s names).
-    public var argumentKinds: [String] { parameters.map(\.kind.rawValue) }
+    public var argumentKinds: [String] { parameters.map(\.kind.completionName) }
     let run: (inout Call) throws -> Value?
 
     // A class, not a struct: every call passes its command around, and a
@@ -87,6 +132,22 @@ public final class Command {
         self.usage = Parameter.usage(parameters)
         self.summary = summary
         self.python = python
+        self.pythonCall = nil
+        self.cCall = cCall
+        self.run = run
+    }
+
+    /// A command that is one Python call: its `help` text and its export
+    /// are written from `call` and the parameters.
+    init(name: String, group: CommandGroup, parameters: [Parameter], summary: String, python call: PythonCall,
+         cCall: String, run: @escaping (inout Call) throws -> Value?) {
+        self.name = name
+        self.group = group
+        self.parameters = parameters
+        self.usage = Parameter.usage(parameters)
+        self.summary = summary
+        self.python = call.text(parameters)
+        self.pythonCall = call
         self.cCall = cCall
         self.run = run
     }

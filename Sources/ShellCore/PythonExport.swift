@@ -326,7 +326,65 @@ private final class Translator {
         "tcp6": ("socket.AF_INET6", "socket.SOCK_STREAM", false), "udp6": ("socket.AF_INET6", "socket.SOCK_DGRAM", false),
     ]
 
+    /// A command declared as one Python call: its arguments in order, each
+    /// converted as its parameter's kind says, optional ones left out when
+    /// absent, HOST and PORT one tuple where Python takes an address.
+    private func translate(_ call: PythonCall, of command: Command, _ r: inout Reader) throws -> Translation {
+        var parameters = command.parameters[...]
+        var receiver: SocketName?
+        if call.method != nil, let first = parameters.first {
+            receiver = try r.socket(first.label)
+            parameters = parameters.dropFirst()
+        }
+        var arguments: [String] = []
+        var portTaken = false
+        for parameter in parameters {
+            if portTaken {
+                portTaken = false
+                continue
+            }
+            if parameter.isOptional && r.isEmpty { break }
+            if call.pairsAddress && parameter.kind == .host {
+                // One tuple, or HOST PORT (an AF_UNIX socket's path alone).
+                arguments.append(try receiver.map { try r.address(of: $0) } ?? r.hostAndPort(anyAddress: false))
+                portTaken = true
+                continue
+            }
+            arguments.append(try exported(parameter, &r))
+        }
+        try r.finish()
+        let callee = receiver.map { "\($0.variable).\(call.method ?? "")" } ?? call.function ?? command.name
+        let code = callee + "(" + arguments.joined(separator: ", ") + ")"
+        switch call.returns {
+        case .nothing: return statement(code)
+        case .value: return value(code)
+        case .bytes: return value(code, bytes: true)
+        }
+    }
+
+    /// One argument as Python source, read as its parameter's kind.
+    private func exported(_ parameter: Parameter, _ r: inout Reader) throws -> String {
+        let label = String(parameter.label.split(separator: "|").first ?? "")
+        switch parameter.kind {
+        case .socket: return try r.socket(label).variable
+        case .port, .integer: return try r.integer(label).code
+        case .family: return try r.constant(label, .family).code
+        case .type: return try r.constant(label, .type).code
+        case .proto, .level: return try r.constant(label, .level).code
+        case .option: return try r.constant(label, .option).code
+        case .flags, .aiflags, .niflags: return try r.constant(label, .flags).code
+        case .shutdown: return try r.constant(label, .shutdown).code
+        case .timeout: return try r.timeout(label)
+        case .bool: return try r.boolean(label)
+        case .data: return try r.data(label).python()
+        case .host, .service, .protocol, .path, .newName, .setting, .command, .any: return try r.text(label)
+        }
+    }
+
     private func translate(_ name: String, _ r: inout Reader) throws -> Translation {
+        if let command = CommandTable.lookup(name), let call = command.pythonCall {
+            return try translate(call, of: command, &r)
+        }
         switch name {
         // Sockets
         case "socket":
@@ -393,24 +451,6 @@ private final class Translator {
             created([new], unix: false)
             return statement(line, script: check + [line])
 
-        case "bind", "connect":
-            let socket = try r.socket()
-            let address = try r.address(of: socket)
-            try r.finish()
-            return statement("\(socket.variable).\(name)(\(address))")
-
-        case "connect_ex":
-            let socket = try r.socket()
-            let address = try r.address(of: socket)
-            try r.finish()
-            return value("\(socket.variable).connect_ex(\(address))")
-
-        case "listen":
-            let socket = try r.socket()
-            let backlog = r.isEmpty ? "" : try r.integer("BACKLOG").code
-            try r.finish()
-            return statement("\(socket.variable).listen(\(backlog))")
-
         case "accept":
             let listener = try r.socket()
             let given = r.isEmpty ? nil : try r.newName("NEWNAME")
@@ -435,12 +475,6 @@ private final class Translator {
             return Translation(python: python,
                                script: check + [line, deliver("accepted(\(pythonStringRepr(new)), \(newVariable), addr)")])
 
-        case "shutdown":
-            let socket = try r.socket()
-            let how = try r.constant("HOW", .shutdown)
-            try r.finish()
-            return statement("\(socket.variable).shutdown(\(how.code))")
-
         case "close":
             let socket = try r.socket()
             try r.finish()
@@ -448,11 +482,6 @@ private final class Translator {
             buffered.remove(socket.name)
             // sockshell frees the name: using it again is a NameError.
             return statement("\(socket.variable).close()", script: ["\(socket.variable).close()", "del \(socket.variable)"])
-
-        case "getsockname", "getpeername", "fileno", "gettimeout", "getblocking":
-            let socket = try r.socket()
-            try r.finish()
-            return value("\(socket.variable).\(name)()")
 
         case "select":
             let readers = try r.socketList("READ")
@@ -481,25 +510,11 @@ private final class Translator {
             return omitted("the sockets table is sockshell's own: not reproduced")
 
         // Data
-        case "send":
-            let socket = try r.socket()
-            let data = try r.data()
-            let flags = r.isEmpty ? nil : try r.constant("FLAGS", .flags)
-            try r.finish()
-            return value("\(socket.variable).send(\(data.python())\(flags.map { ", " + $0.code } ?? ""))")
-
         case "sendall", "sendline":
             let socket = try r.socket()
             let data = try r.data()
             try r.finish()
             return statement("\(socket.variable).sendall(\(data.python(newline: name == "sendline")))")
-
-        case "sendto":
-            let socket = try r.socket()
-            let data = try r.data()
-            let address = try r.address(of: socket)
-            try r.finish()
-            return value("\(socket.variable).sendto(\(data.python()), \(address))")
 
         case "sendfile":
             let socket = try r.socket()
@@ -580,18 +595,6 @@ private final class Translator {
             return value("\(socket.variable).getsockopt(\(level.code), \(option.code)\(length.map { ", " + $0.code } ?? ""))",
                          bytes: bytes)
 
-        case "settimeout":
-            let socket = try r.socket()
-            let timeout = try r.timeout("SECONDS")
-            try r.finish()
-            return statement("\(socket.variable).settimeout(\(timeout))")
-
-        case "setblocking":
-            let socket = try r.socket()
-            let flag = try r.boolean("BOOL")
-            try r.finish()
-            return statement("\(socket.variable).setblocking(\(flag))")
-
         case "tcpinfo":
             let socket = try r.socket()
             try r.finish()
@@ -600,33 +603,8 @@ private final class Translator {
                          script: "tcpinfo(\(socket.variable))", bytes: true)
 
         // Resolver
-        case "gethostname", "if_nameindex", "getdefaulttimeout":
-            try r.finish()
-            return value("socket.\(name)()")
-
-        case "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getprotobyname", "inet_aton":
-            let text = try r.text(["gethostbyaddr": "ADDR", "getprotobyname": "NAME", "inet_aton": "ADDR"][name] ?? "HOST")
-            try r.finish()
-            return value("socket.\(name)(\(text))", bytes: name == "inet_aton")
-
-        case "getfqdn":
-            let text = r.isEmpty ? "" : try r.text("NAME")
-            try r.finish()
-            return value("socket.getfqdn(\(text))")
-
-        case "getservbyname":
-            let service = try r.text("SERVICE")
-            let proto = r.isEmpty ? nil : try r.text("PROTO")
-            try r.finish()
-            return value("socket.getservbyname(\(service)\(proto.map { ", " + $0 } ?? ""))")
-
-        case "getservbyport":
-            let port = try r.integer("PORT")
-            let proto = r.isEmpty ? nil : try r.text("PROTO")
-            try r.finish()
-            return value("socket.getservbyport(\(port.code)\(proto.map { ", " + $0 } ?? ""))")
-
         case "getaddrinfo":
+            // HOST may be None and PORT a service name or None: not one kind each.
             let host = try r.next()
             var arguments: [String] = []
             switch host.kind {
@@ -645,39 +623,6 @@ private final class Translator {
             for (label, kind) in kinds where !r.isEmpty { arguments.append(try r.constant(label, kind).code) }
             try r.finish()
             return value("socket.getaddrinfo(\(arguments.joined(separator: ", ")))")
-
-        case "getnameinfo":
-            let address = try r.hostAndPort(anyAddress: false)
-            let flags = try r.constant("FLAGS", .flags)
-            try r.finish()
-            return value("socket.getnameinfo(\(address), \(flags.code))")
-
-        case "inet_ntoa":
-            let data = try r.data("PACKED")
-            try r.finish()
-            return value("socket.inet_ntoa(\(data.python()))")
-
-        case "inet_pton":
-            let family = try r.constant("FAMILY", .family)
-            let text = try r.text("ADDR")
-            try r.finish()
-            return value("socket.inet_pton(\(family.code), \(text))", bytes: true)
-
-        case "inet_ntop":
-            let family = try r.constant("FAMILY", .family)
-            let data = try r.data("PACKED")
-            try r.finish()
-            return value("socket.inet_ntop(\(family.code), \(data.python()))")
-
-        case "htons", "ntohs", "htonl", "ntohl":
-            let number = try r.integer("X")
-            try r.finish()
-            return value("socket.\(name)(\(number.code))")
-
-        case "setdefaulttimeout":
-            let timeout = try r.timeout("SECONDS")
-            try r.finish()
-            return statement("socket.setdefaulttimeout(\(timeout))")
 
         // Shell
         case "echo":

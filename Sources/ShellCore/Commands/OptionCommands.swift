@@ -9,14 +9,14 @@ extension CommandTable {
                 python: "NAME.setsockopt(LEVEL, OPTION, VALUE)", cCall: "setsockopt(2)",
                 run: setOption),
         Command(name: "getsockopt", group: .options,
-                parameters: [.required("NAME", .socket), .required("LEVEL", .level), .required("OPTION", .option), .optional("BUFLEN")],
+                parameters: [.required("NAME", .socket), .required("LEVEL", .level), .required("OPTION", .option), .optional("BUFLEN", .integer)],
                 summary: "read a socket option: an integer, or BUFLEN raw bytes",
                 python: "NAME.getsockopt(LEVEL, OPTION, BUFLEN)", cCall: "getsockopt(2)",
                 run: getOption),
         Command(name: "settimeout", group: .options,
-                parameters: [.required("NAME", .socket), .required("SECONDS|None")],
+                parameters: [.required("NAME", .socket), .required("SECONDS|None", .timeout)],
                 summary: "make calls wait at most SECONDS (None: for ever, 0: never)",
-                python: "NAME.settimeout(SECONDS)", cCall: "",
+                python: .method("settimeout"), cCall: "",
                 run: { call in
                     let entry = try call.arguments.socket()
                     let timeout = try call.arguments.timeout()
@@ -26,15 +26,15 @@ extension CommandTable {
                 }),
         Command(name: "gettimeout", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "the socket's timeout in seconds, or None",
-                python: "NAME.gettimeout()", cCall: "",
+                python: .method("gettimeout", returns: .value), cCall: "",
                 run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()
                     return entry.socket.timeout.map(Value.float) ?? Value.none
                 }),
-        Command(name: "setblocking", group: .options, parameters: [.required("NAME", .socket), .required("BOOL")],
+        Command(name: "setblocking", group: .options, parameters: [.required("NAME", .socket), .required("BOOL", .bool)],
                 summary: "True: wait for ever (timeout None); False: never wait (timeout 0.0)",
-                python: "NAME.setblocking(BOOL)", cCall: "",
+                python: .method("setblocking"), cCall: "",
                 run: { call in
                     let entry = try call.arguments.socket()
                     let blocking = try call.arguments.boolean("BOOL")
@@ -44,7 +44,7 @@ extension CommandTable {
                 }),
         Command(name: "getblocking", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "whether calls on the socket may wait (a timeout counts as blocking)",
-                python: "NAME.getblocking()", cCall: "",
+                python: .method("getblocking", returns: .value), cCall: "",
                 run: { call in
                     let entry = try call.arguments.socket()
                     try call.arguments.finish()

@@ -4,13 +4,13 @@ import Glibc
 extension CommandTable {
     static let resolverCommands: [Command] = [
         Command(name: "gethostname", group: .resolver, parameters: [],
-                summary: "this machine's host name", python: "socket.gethostname()", cCall: "gethostname(2)",
+                summary: "this machine's host name", python: .function("socket.gethostname"), cCall: "gethostname(2)",
                 run: { call in
                     try call.arguments.finish()
                     return .str(try Resolver.hostName())
                 }),
         Command(name: "gethostbyname", group: .resolver, parameters: [.required("HOST", .host)],
-                summary: "the first IPv4 address of HOST", python: "socket.gethostbyname(HOST)", cCall: "getaddrinfo(3)",
+                summary: "the first IPv4 address of HOST", python: .function("socket.gethostbyname"), cCall: "getaddrinfo(3)",
                 run: { call in
                     let host = try call.arguments.text("HOST")
                     try call.arguments.finish()
@@ -18,7 +18,7 @@ extension CommandTable {
                     return .str(try Resolver.numericHost(for: host, family: AF_INET).host)
                 }),
         Command(name: "gethostbyname_ex", group: .resolver, parameters: [.required("HOST", .host)],
-                summary: "(name, aliases, IPv4 addresses) of HOST", python: "socket.gethostbyname_ex(HOST)",
+                summary: "(name, aliases, IPv4 addresses) of HOST", python: .function("socket.gethostbyname_ex"),
                 cCall: "gethostbyname_r(3)", run: { call in
                     let host = try call.arguments.text("HOST")
                     try call.arguments.finish()
@@ -27,7 +27,7 @@ extension CommandTable {
                     return try hostEntryValue(try Resolver.hostByName(host))
                 }),
         Command(name: "gethostbyaddr", group: .resolver, parameters: [.required("ADDR", .host)],
-                summary: "(name, aliases, addresses) for an address or name", python: "socket.gethostbyaddr(ADDR)",
+                summary: "(name, aliases, addresses) for an address or name", python: .function("socket.gethostbyaddr"),
                 cCall: "gethostbyaddr_r(3)", run: { call in
                     let host = try call.arguments.text("ADDR")
                     try call.arguments.finish()
@@ -36,11 +36,11 @@ extension CommandTable {
                     return try hostEntryValue(try Resolver.hostByAddress(resolved.host, family: resolved.family))
                 }),
         Command(name: "getfqdn", group: .resolver, parameters: [.optional("NAME", .host)],
-                summary: "the fully qualified name of NAME (default: this host)", python: "socket.getfqdn(NAME)",
+                summary: "the fully qualified name of NAME (default: this host)", python: .function("socket.getfqdn"),
                 cCall: "gethostbyaddr_r(3)", run: fullyQualifiedName),
         Command(name: "getservbyname", group: .resolver,
                 parameters: [.required("SERVICE", .service), .optional("PROTO", .protocol)],
-                summary: "the port of a service from /etc/services", python: "socket.getservbyname(SERVICE, PROTO)",
+                summary: "the port of a service from /etc/services", python: .function("socket.getservbyname"),
                 cCall: "getservbyname_r(3)", run: { call in
                     let service = try call.arguments.text("SERVICE")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
@@ -54,7 +54,7 @@ extension CommandTable {
                 }),
         Command(name: "getservbyport", group: .resolver,
                 parameters: [.required("PORT", .port), .optional("PROTO", .protocol)],
-                summary: "the service name of a port", python: "socket.getservbyport(PORT, PROTO)",
+                summary: "the service name of a port", python: .function("socket.getservbyport"),
                 cCall: "getservbyport_r(3)", run: { call in
                     let port = try call.arguments.integer("PORT")
                     let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
@@ -67,7 +67,7 @@ extension CommandTable {
                     return .str(name)
                 }),
         Command(name: "getprotobyname", group: .resolver, parameters: [.required("NAME", .protocol)],
-                summary: "the number of a protocol from /etc/protocols", python: "socket.getprotobyname(NAME)",
+                summary: "the number of a protocol from /etc/protocols", python: .function("socket.getprotobyname"),
                 cCall: "getprotobyname_r(3)", run: { call in
                     let name = try call.arguments.text("NAME")
                     try call.arguments.finish()
@@ -83,10 +83,10 @@ extension CommandTable {
                 run: addressInfo),
         Command(name: "getnameinfo", group: .resolver,
                 parameters: [.required("HOST", .host), .required("PORT", .port), .required("FLAGS", .niflags)],
-                summary: "(host, service) names for an address", python: "socket.getnameinfo((HOST, PORT), FLAGS)",
+                summary: "(host, service) names for an address", python: .function("socket.getnameinfo", address: true),
                 cCall: "getnameinfo(3)", run: nameInfo),
         Command(name: "inet_aton", group: .resolver, parameters: [.required("ADDR", .host)],
-                summary: "an IPv4 address as 4 bytes (accepts short forms like 127.1)", python: "socket.inet_aton(ADDR)",
+                summary: "an IPv4 address as 4 bytes (accepts short forms like 127.1)", python: .function("socket.inet_aton", returns: .bytes),
                 cCall: "inet_aton(3)", run: { call in
                     let text = try call.arguments.text("ADDR")
                     try call.arguments.finish()
@@ -97,7 +97,7 @@ extension CommandTable {
                     return .bytes(bytes)
                 }),
         Command(name: "inet_ntoa", group: .resolver, parameters: [.required("PACKED", .data)],
-                summary: "4 bytes as a dotted IPv4 address", python: "socket.inet_ntoa(PACKED)",
+                summary: "4 bytes as a dotted IPv4 address", python: .function("socket.inet_ntoa"),
                 cCall: "inet_ntoa(3)", run: { call in
                     let bytes = try call.arguments.data("PACKED").load()
                     try call.arguments.finish()
@@ -106,7 +106,7 @@ extension CommandTable {
                 }),
         Command(name: "inet_pton", group: .resolver,
                 parameters: [.required("FAMILY", .family), .required("ADDR", .host)],
-                summary: "a numeric address as packed bytes", python: "socket.inet_pton(FAMILY, ADDR)",
+                summary: "a numeric address as packed bytes", python: .function("socket.inet_pton", returns: .bytes),
                 cCall: "inet_pton(3)", run: { call in
                     let family = try call.arguments.constant("FAMILY", .family)
                     let text = try call.arguments.text("ADDR")
@@ -120,7 +120,7 @@ extension CommandTable {
                 }),
         Command(name: "inet_ntop", group: .resolver,
                 parameters: [.required("FAMILY", .family), .required("PACKED", .data)],
-                summary: "packed bytes as a numeric address", python: "socket.inet_ntop(FAMILY, PACKED)",
+                summary: "packed bytes as a numeric address", python: .function("socket.inet_ntop"),
                 cCall: "inet_ntop(3)", run: { call in
                     let family = try call.arguments.constant("FAMILY", .family)
                     let bytes = try call.arguments.data("PACKED").load()
@@ -134,19 +134,19 @@ extension CommandTable {
         byteOrder("htons", bits: 16), byteOrder("ntohs", bits: 16),
         byteOrder("htonl", bits: 32), byteOrder("ntohl", bits: 32),
         Command(name: "if_nameindex", group: .resolver, parameters: [],
-                summary: "the network interfaces as (index, name)", python: "socket.if_nameindex()",
+                summary: "the network interfaces as (index, name)", python: .function("socket.if_nameindex"),
                 cCall: "if_nameindex(3)", run: { call in
                     try call.arguments.finish()
                     return .list(try Resolver.interfaces().map { .tuple([.int($0.index), .str($0.name)]) })
                 }),
         Command(name: "getdefaulttimeout", group: .resolver, parameters: [],
-                summary: "the timeout new sockets get (None: blocking)", python: "socket.getdefaulttimeout()",
+                summary: "the timeout new sockets get (None: blocking)", python: .function("socket.getdefaulttimeout"),
                 cCall: "", run: { call in
                     try call.arguments.finish()
                     return call.session.defaultTimeout.map(Value.float) ?? Value.none
                 }),
-        Command(name: "setdefaulttimeout", group: .resolver, parameters: [.required("SECONDS|None")],
-                summary: "set the timeout new sockets get", python: "socket.setdefaulttimeout(SECONDS)",
+        Command(name: "setdefaulttimeout", group: .resolver, parameters: [.required("SECONDS|None", .timeout)],
+                summary: "set the timeout new sockets get", python: .function("socket.setdefaulttimeout", returns: .nothing),
                 cCall: "", run: { call in
                     let timeout = try call.arguments.timeout()
                     try call.arguments.finish()
@@ -179,9 +179,9 @@ private func hostEntryValue(_ entry: HostEntry) throws -> Value {
 
 /// `socket.htons` and friends, with CPython's range errors.
 private func byteOrder(_ name: String, bits: Int) -> Command {
-    Command(name: name, group: .resolver, parameters: [.required("X")],
+    Command(name: name, group: .resolver, parameters: [.required("X", .integer)],
             summary: "convert a \(bits)-bit integer between host and network byte order",
-            python: "socket.\(name)(X)", cCall: "\(name)(3)", run: { call in
+            python: .function("socket.\(name)"), cCall: "\(name)(3)", run: { call in
                 let value = try call.arguments.integer("X", cType: bits == 16 ? "long" : "unsigned long")
                 try call.arguments.finish()
                 if bits == 16 {

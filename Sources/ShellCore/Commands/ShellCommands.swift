@@ -6,7 +6,7 @@ extension CommandTable {
         Command(name: "help", group: .shell, parameters: [.optional("COMMAND", .command)],
                 summary: "list the commands, or explain one", python: "help(socket)", cCall: "",
                 run: help),
-        Command(name: "history", group: .shell, parameters: [.optional("N")],
+        Command(name: "history", group: .shell, parameters: [.optional("N", .integer)],
                 summary: "the last N lines typed at the prompt (all of them without N)", python: "", cCall: "",
                 run: history),
         Command(name: "source", group: .shell, parameters: [.required("FILE", .path), .repeated("ARG")],
@@ -57,7 +57,7 @@ extension CommandTable {
                                          "Command \(pythonStringRepr(command)) died with <Signals.\(signalName(signal)): \(signal)>.")
                     }
                 }),
-        Command(name: "sleep", group: .shell, parameters: [.required("SECONDS")],
+        Command(name: "sleep", group: .shell, parameters: [.required("SECONDS", .timeout)],
                 summary: "wait; Ctrl-C ends the wait", python: "time.sleep(SECONDS)", cCall: "poll(2)",
                 run: { call in
                     let seconds = try call.arguments.number("SECONDS")
@@ -69,7 +69,7 @@ extension CommandTable {
         Command(name: "set", group: .shell, parameters: [.optional("OPTION", .setting), .together("VALUE")],
                 summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager on|off",
                 python: "", cCall: "", run: setting),
-        Command(name: "quit", group: .shell, parameters: [.optional("CODE")],
+        Command(name: "quit", group: .shell, parameters: [.optional("CODE", .integer)],
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
                 run: { call in
                     let code = call.arguments.isEmpty ? 0 : try call.arguments.integer("CODE")
