@@ -109,6 +109,26 @@ struct Arguments {
             if field == "fd" {
                 return argument.with(.integer(Int(entry.socket.fileDescriptor)))
             }
+            if field.hasPrefix("peer") {
+                // As NAME.getpeername(): OSError ENOTCONN when there is no peer.
+                let peer = try entry.socket.peerAddress()
+                if field == "peer" {
+                    let column = argument.column
+                    func item(_ value: Value) -> Argument {
+                        switch value {
+                        case .int(let number): return Argument(kind: .integer(number), column: column, text: value.repr)
+                        case .bytes(let bytes): return Argument(kind: .bytes(bytes), column: column, text: value.repr)
+                        default: return Argument(kind: .string(value.str), column: column, text: value.repr)
+                        }
+                    }
+                    guard case .tuple(let values) = addressValue(peer) else { return item(addressValue(peer)) }
+                    return argument.with(.tuple(values.map(item)))
+                }
+                guard let host = peer?.host, let port = peer?.port else {
+                    throw ShellError.value("$\(name).\(field): socket '\(name)' has no peer host and port")
+                }
+                return argument.with(field == "peer.port" ? .integer(Int(port)) : .string(host))
+            }
             guard let address = try entry.socket.localAddress(), let host = address.host, let port = address.port else {
                 throw ShellError.value("$\(name).\(field): socket '\(name)' has no host and port")
             }

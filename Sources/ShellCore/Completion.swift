@@ -18,7 +18,7 @@ public enum Completion {
         if current.hasPrefix("@") || current.hasPrefix(">") || words.last == ">" || words.last == ">>" { return .paths }
         // `$NAME.port`, `$NAME.host`, `$NAME.fd` go wherever a value does.
         if current.hasPrefix("$") {
-            return .words(filter(session.entries.flatMap { entry in ["port", "host", "fd"].map { "$\(entry.name).\($0)" } },
+            return .words(filter(session.entries.flatMap { entry in ["port", "host", "fd", "peer", "peer.host", "peer.port"].map { "$\(entry.name).\($0)" } },
                                  current))
         }
         guard let commandName = words.first else {

@@ -125,6 +125,10 @@ public struct Lexer {
     private let bytes: UnsafeBufferPointer<UInt8>
     private let isASCII: Bool
     private var position = 0
+    /// What may follow `$NAME.`: the local address's fields and the fd, and
+    /// the peer's address (`getpeername()`) and its fields.
+    static let referenceFields: Set<String> = ["port", "host", "fd", "peer", "peer.host", "peer.port"]
+
     /// Whether the string literal just read holds a surrogate escape.
     private var sawSurrogate = false
     /// Brackets open around `position`; CPython's parser stops at 200.
@@ -420,10 +424,12 @@ public struct Lexer {
                 return .scriptArgument(number)
             }
             let parts = word.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 2, isIdentifier(parts[0]), ["port", "host", "fd"].contains(parts[1]) else {
-                throw ShellError.syntax("expected $NAME.port, $NAME.host, $NAME.fd or a script argument $N, not \(word)", column: column)
+            let field = parts.dropFirst().joined(separator: ".")
+            guard parts.count >= 2, isIdentifier(parts[0]), Lexer.referenceFields.contains(field) else {
+                throw ShellError.syntax("expected $NAME.port, $NAME.host, $NAME.fd, $NAME.peer (.host, .port) "
+                                        + "or a script argument $N, not \(word)", column: column)
             }
-            return .reference(name: String(parts[0]), field: String(parts[1]))
+            return .reference(name: String(parts[0]), field: field)
         }
         if let number = parseInteger(wordBytes) { return .integer(number) }
         switch bigIntegerDigits(wordBytes) {

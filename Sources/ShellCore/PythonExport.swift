@@ -1108,6 +1108,9 @@ private struct Reader {
             lookedUp.append(variable)
             switch field {
             case "fd": return Arg(kind: .integer(0), text: argument.text, expr: "\(variable).fileno()")
+            case "peer": return Arg(kind: .string(""), text: argument.text, expr: "\(variable).getpeername()")
+            case "peer.host": return Arg(kind: .string(""), text: argument.text, expr: "\(variable).getpeername()[0]")
+            case "peer.port": return Arg(kind: .integer(0), text: argument.text, expr: "\(variable).getpeername()[1]")
             case "host": return Arg(kind: .string(""), text: argument.text, expr: "\(variable).getsockname()[0]")
             default: return Arg(kind: .integer(0), text: argument.text, expr: "\(variable).getsockname()[1]")
             }
@@ -1137,6 +1140,9 @@ private struct Reader {
             let variable = translator.variable(name)
             switch field {
             case "fd": return "\(variable).fileno()"
+            case "peer": return "\(variable).getpeername()"
+            case "peer.host": return "\(variable).getpeername()[0]"
+            case "peer.port": return "\(variable).getpeername()[1]"
             case "host": return "\(variable).getsockname()[0]"
             default: return "\(variable).getsockname()[1]"
             }

@@ -27,6 +27,20 @@ final class LoopbackTests: XCTestCase {
         XCTAssertEqual(shell.one("recv conn"), "NameError: name 'conn' is not defined")
     }
 
+    func testPeerFieldsAreTheOtherEndsAddress() {
+        let shell = Shell()
+        shell("create_server srv 127.0.0.1 0")
+        shell("create_connection c 127.0.0.1 $srv.port")
+        shell("accept srv conn")
+        let clientPort = shell.one("echo $c.port")
+        XCTAssertEqual(shell.one("echo $conn.peer.port"), clientPort)
+        XCTAssertEqual(shell.one("echo $conn.peer.host"), "127.0.0.1")
+        XCTAssertEqual(shell.one("echo $conn.peer"), "('127.0.0.1', \(clientPort))")
+        XCTAssertEqual(shell.one("echo $c.peer.port"), shell.one("echo $srv.port"))
+        shell("socket u udp")
+        XCTAssertEqual(shell.one("echo $u.peer"), "OSError: [Errno 107] Transport endpoint is not connected")
+    }
+
     func testAcceptNamesDefaultToListenerUnderscoreN() {
         let shell = Shell()
         shell("create_server srv 127.0.0.1 0; socket a; connect a 127.0.0.1 $srv.port; socket b; connect b 127.0.0.1 $srv.port")
