@@ -18,7 +18,11 @@ public enum Completion {
         if current.hasPrefix("@") || current.hasPrefix(">") || words.last == ">" || words.last == ">>" { return .paths }
         // `$NAME.port`, `$NAME.host`, `$NAME.fd` go wherever a value does.
         if current.hasPrefix("$") {
-            return .words(filter(session.entries.flatMap { entry in ["port", "host", "fd", "peer", "peer.host", "peer.port"].map { "$\(entry.name).\($0)" } },
+            // The peer's fields only where there is a peer.
+            let fields = { (entry: SocketEntry) -> [String] in
+                ["port", "host", "fd"] + ((try? entry.socket.peerAddress()) != nil ? ["peer", "peer.host", "peer.port"] : [])
+            }
+            return .words(filter(session.entries.flatMap { entry in fields(entry).map { "$\(entry.name).\($0)" } },
                                  current))
         }
         guard let commandName = words.first else {

@@ -46,5 +46,8 @@ final class CompletionGapsTests: XCTestCase {
                        ["$c.fd", "$c.host", "$c.port", "$srv.fd", "$srv.host", "$srv.port"])
         XCTAssertEqual(words("connect c 127.0.0.1 $srv.p", shell), ["$srv.port"])
         XCTAssertEqual(words("echo $s", shell), ["$srv.fd", "$srv.host", "$srv.port"])
+        // A connected socket also offers its peer's address.
+        shell("socketpair a b")
+        XCTAssertEqual(words("echo $a.p", shell), ["$a.peer", "$a.peer.host", "$a.peer.port", "$a.port"])
     }
 }

@@ -63,7 +63,7 @@ final class LexerTests: XCTestCase {
         XCTAssertEqual(syntaxError("send c b'caf\u{e9}'"), "SyntaxError: bytes can only contain ASCII literal characters (column 8)")
         XCTAssertEqual(syntaxError(#"send c '\x4'"#), #"SyntaxError: truncated \xXX escape (column 9)"#)
         XCTAssertEqual(syntaxError("connect c 127.0.0.1 $srv.size"),
-                       "SyntaxError: expected $NAME.port, $NAME.host, $NAME.fd or a script argument $N, not $srv.size (column 21)")
+                       "SyntaxError: expected $NAME.port, $NAME.host, $NAME.fd, $NAME.peer (.host, .port) or a script argument $N, not $srv.size (column 21)")
         XCTAssertEqual(syntaxError("'quoted' x"), "SyntaxError: expected a command name, not 'quoted' (column 1)")
         XCTAssertEqual(syntaxError("recv c >"), "SyntaxError: expected a file name after '>' (column 8)")
         XCTAssertEqual(syntaxError("recv c > out extra"), "SyntaxError: nothing may follow the redirection's file (column 14)")
