@@ -133,6 +133,9 @@ struct Arguments {
                 throw ShellError.value("$\(name).\(field): socket '\(name)' has no host and port")
             }
             return argument.with(field == "port" ? .integer(Int(port)) : .string(host))
+        case .variable(let name):
+            guard let value = session.variables[name] else { throw ShellError.name(name) }
+            return argumentForValue(value, like: argument)
         case .scriptArgument(let number):
             guard let given = session.scriptArguments else {
                 throw ShellError("IndexError", "script argument $\(number) not given (no script is running)")
@@ -154,6 +157,27 @@ struct Arguments {
         }
     }
 
+    /// A kept value as an argument, as if it had been typed as its literal:
+    /// an int is an int, a tuple a tuple, and the repr of anything else
+    /// (a socket in an accept's value) is text.
+    private func argumentForValue(_ value: Value, like argument: Argument) -> Argument {
+        func kind(_ value: Value) -> Argument.Kind {
+            switch value {
+            case .int(let number): return .integer(number)
+            case .float(let number): return .float(number)
+            case .bool(let flag): return .bool(flag)
+            case .none: return .none
+            case .str(let text): return .string(text)
+            case .bytes(let bytes): return .bytes(bytes)
+            case .tuple(let items): return .tuple(items.map { Argument(kind: kind($0), column: argument.column, text: $0.repr) })
+            case .list(let items): return .list(items.map { Argument(kind: kind($0), column: argument.column, text: $0.repr) })
+            case .enumMember(_, _, let number): return .integer(number)  // an IntEnum is an int
+            default: return .string(value.repr)
+            }
+        }
+        return argument.with(kind(value))
+    }
+
     /// The Python value an argument literally is: what `echo` prints.
     func value(of argument: Argument) -> Value {
         switch argument.kind {
@@ -169,7 +193,7 @@ struct Arguments {
         // whole subtree at every level made 200 nested brackets quadratic.
         case .tuple(let items): return .tuple(items.map(value(of:)))
         case .list(let items): return .list(items.map(value(of:)))
-        case .reference, .scriptArgument:
+        case .reference, .scriptArgument, .variable:
             if let value = try? resolved(argument), !value.isReference { return self.value(of: value) }
             return .str(argument.text)
         case .file: return .str(argument.text)

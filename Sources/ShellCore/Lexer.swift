@@ -30,6 +30,8 @@ public final class Argument: Equatable {
         /// Python accepts it and prints its repr, but no call can encode it
         /// (UnicodeEncodeError), and a Swift String cannot hold it.
         case surrogateString([UInt32])
+        /// `$NAME`: a value kept by `NAME = COMMAND ...`, read when the command runs.
+        case variable(String)
         /// `$0`, `$1`, ...: the script's path and its arguments, as
         /// `sys.argv[N]`, read when the command runs.
         case scriptArgument(Int)
@@ -77,7 +79,7 @@ public final class Argument: Equatable {
 
     var isReference: Bool {
         switch kind {
-        case .reference, .scriptArgument: return true
+        case .reference, .scriptArgument, .variable: return true
         default: return false
         }
     }
@@ -105,8 +107,19 @@ public struct ParsedCommand: Equatable {
     public var name: String
     public var arguments: [Argument]
     public var redirect: Redirect?
+    /// `NAME = COMMAND ...`: the value is kept as `$NAME` instead of printed.
+    public var assignment: String? = nil
     /// The command's own text, without comment or separator, for `--echo`.
     public var source: String
+}
+
+extension ParsedCommand {
+    func assigning(_ name: String?) -> ParsedCommand {
+        guard let name else { return self }
+        var command = self
+        command.assignment = name
+        return command
+    }
 }
 
 /// The lexical syntax of SPEC section 2: one line in, its commands out, or a
@@ -218,6 +231,7 @@ public struct Lexer {
         var first: Argument?
         var arguments: [Argument] = []
         var redirect: Redirect?
+        var assignment: String?
         var start = 0
         var end = 0
 
@@ -225,7 +239,10 @@ public struct Lexer {
             skipSpace()
             guard let byte = current, byte != UInt8(ascii: "#") else { break }
             if byte == UInt8(ascii: ";") {
-                if let command = try finished(name, first, arguments, redirect, start: start, end: end) { result.append(command) }
+                if let command = try finished(name, first, arguments, redirect, start: start, end: end) {
+                    result.append(command.assigning(assignment))
+                }
+                assignment = nil
                 name = nil
                 first = nil
                 arguments = []
@@ -234,8 +251,24 @@ public struct Lexer {
                 continue
             }
             if name == nil && first == nil && redirect == nil {
-                start = position
+                if assignment == nil { start = position }
                 if let plain = plainName() {
+                    // `NAME = COMMAND ...` keeps the command's value as $NAME.
+                    let afterName = position
+                    skipSpace()
+                    if assignment == nil, current == UInt8(ascii: "="), peek(1) != UInt8(ascii: "=") {
+                        guard isIdentifier(Substring(plain)) else {
+                            throw ShellError.syntax("cannot assign to \(plain)", column: column(at: start))
+                        }
+                        position += 1
+                        skipSpace()
+                        guard let next = current, next != UInt8(ascii: ";"), next != UInt8(ascii: "#") else {
+                            throw ShellError.syntax("expected a command after '\(plain) ='", column: column)
+                        }
+                        assignment = plain
+                        continue
+                    }
+                    position = afterName
                     name = plain
                     arguments.reserveCapacity(4)
                     end = position
@@ -271,7 +304,9 @@ public struct Lexer {
             }
             end = position
         }
-        if let command = try finished(name, first, arguments, redirect, start: start, end: end) { result.append(command) }
+        if let command = try finished(name, first, arguments, redirect, start: start, end: end) {
+            result.append(command.assigning(assignment))
+        }
         return result
     }
 
@@ -424,6 +459,7 @@ public struct Lexer {
                 return .scriptArgument(number)
             }
             let parts = word.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+            if parts.count == 1, isIdentifier(parts[0]) { return .variable(String(parts[0])) }
             let field = parts.dropFirst().joined(separator: ".")
             guard parts.count >= 2, isIdentifier(parts[0]), Lexer.referenceFields.contains(field) else {
                 throw ShellError.syntax("expected $NAME.port, $NAME.host, $NAME.fd, $NAME.peer (.host, .port) "

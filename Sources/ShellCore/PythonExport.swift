@@ -164,6 +164,10 @@ private final class Translator {
     /// Python variable -> sockshell name, for names Python reserves.
     private var renamed: [String: String] = [:]
     private var redirect: Redirect?
+    /// `NAME = COMMAND`: the variable the command's value goes to, and
+    /// whether a value went there (a call that returns None leaves it None).
+    private var assigning: String?
+    private var assigned = false
 
     init(session: Session?) {
         self.session = session
@@ -175,6 +179,9 @@ private final class Translator {
     /// and `_` when Python or the script already uses it (`if_`, `socket_`).
     /// A name that is a reserved one and underscores gets one more too
     /// (`print_` is `print__`), so two sockets never share a variable.
+    /// The Python variable of a value kept as `$NAME` (`NAME = COMMAND`).
+    func valueVariable(_ name: String) -> String { variable(name) }
+
     func variable(_ name: String) -> String {
         var stem = Substring(name)
         while stem.hasSuffix("_"), !Translator.reserved.contains(String(stem)) { stem = stem.dropLast() }
@@ -272,6 +279,10 @@ private final class Translator {
 
     /// The script's statement that prints a value, or writes it to `> FILE`.
     private func deliver(_ expression: String) -> String {
+        if let assigning {
+            assigned = true
+            return "\(assigning) = \(expression)"
+        }
         guard let redirect else { return "show(\(expression))" }
         helpers.insert(.save)
         return "save(\(expression), \(pythonStringRepr(redirect.path))\(redirect.append ? ", append=True" : ""))"
@@ -279,6 +290,7 @@ private final class Translator {
 
     /// The learner's lines that write a value to `> FILE`.
     private func pythonRedirect(_ expression: String, bytes: Bool) -> [String] {
+        if let assigning { return ["\(assigning) = \(expression)"] }
         guard let redirect else { return [expression] }
         let mode = (redirect.append ? "a" : "w") + (bytes ? "b" : "")
         return ["with open(\(pythonStringRepr(redirect.path)), '\(mode)') as out:",
@@ -303,6 +315,22 @@ private final class Translator {
     // MARK: Translating
 
     func translate(_ parsed: ParsedCommand) -> Translation {
+        if let name = parsed.assignment, open.contains(name) {
+            let message = "'\(name)' names an open socket: keep the value under another name"
+            return Translation(python: nil, script: ["raise ValueError(\(pythonStringRepr(message)))"])
+        }
+        assigning = parsed.assignment.map(valueVariable)
+        assigned = false
+        var translation = translateCommand(parsed)
+        if let target = assigning, !assigned, !translation.script.isEmpty {
+            translation.script.append("\(target) = None")
+            translation.python = translation.python.map { $0 + ["\(target) = None"] }
+        }
+        assigning = nil
+        return translation
+    }
+
+    private func translateCommand(_ parsed: ParsedCommand) -> Translation {
         redirect = parsed.redirect
         guard let command = CommandTable.lookup(parsed.name) else {
             var message = "name '\(parsed.name)' is not defined"
@@ -1083,6 +1111,7 @@ private struct Reader {
 
     var isEmpty: Bool { index >= items.count }
     var peek: Argument? { index < items.count ? items[index] : nil }
+    var peekAfter: Argument? { index + 1 < items.count ? items[index + 1] : nil }
 
     func usageError() -> ShellError { .type("usage: \(command.usageLine)") }
 
@@ -1117,6 +1146,9 @@ private struct Reader {
         case .scriptArgument(let number):
             translator.usesScriptArguments()
             return Arg(kind: .string(""), text: argument.text, expr: "argv(\(number))")
+        case .variable(let name):
+            // Its type is known only when the script runs: each reader takes it as it comes.
+            return Arg(kind: .variable(name), text: argument.text, expr: translator.valueVariable(name))
         case .tuple(let items):
             return Arg(kind: argument.kind, text: argument.text, items: items.map { resolved($0) })
         default:
@@ -1149,6 +1181,8 @@ private struct Reader {
         case .scriptArgument(let number):
             translator.usesScriptArguments()
             return "argv(\(number))"
+        case .variable(let name):
+            return translator.valueVariable(name)
         case .tuple(let items):
             return "(" + items.map(code).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
         case .list(let items):
@@ -1210,6 +1244,7 @@ private struct Reader {
 
     func integer(_ argument: Arg, label: String, kind: ConstantKind) throws -> Expr {
         switch argument.kind {
+        case .variable: return Expr(code: argument.expr ?? argument.text)
         case .integer(let number):
             if let expr = argument.expr { return Expr(code: expr) }
             return Expr(code: integerLiteral(argument.text, number), value: number)
@@ -1245,6 +1280,7 @@ private struct Reader {
     mutating func timeout(_ label: String) throws -> String {
         let argument = try next()
         switch argument.kind {
+        case .variable: return argument.expr ?? argument.text
         case .none: return "None"
         case .integer(let number): return argument.expr ?? integerLiteral(argument.text, number)
         case .float(let number): return pythonFloatRepr(number)
@@ -1255,6 +1291,7 @@ private struct Reader {
     mutating func boolean(_ label: String) throws -> String {
         let argument = try next()
         switch argument.kind {
+        case .variable: return "bool(\(argument.expr ?? argument.text))"
         case .bool(let flag): return flag ? "True" : "False"
         case .integer(let number):
             if let expr = argument.expr { return "bool(\(expr))" }
@@ -1271,6 +1308,7 @@ private struct Reader {
     mutating func text(_ label: String) throws -> String {
         let argument = try next()
         switch argument.kind {
+        case .variable: return argument.expr ?? argument.text
         case .string(let text), .word(let text): return argument.expr ?? pythonStringRepr(text)
         case .integer, .float: return pythonStringRepr(argument.text)
         default: throw badArgument(label, argument, expected: "a string")
@@ -1290,6 +1328,10 @@ private struct Reader {
     mutating func data(_ label: String = "DATA") throws -> DataArg {
         let argument = try next()
         switch argument.kind {
+        case .variable:
+            // A str is sent as UTF-8, bytes as they are, as sockshell sends them.
+            let name = argument.expr ?? argument.text
+            return .expression("(\(name).encode() if isinstance(\(name), str) else \(name))")
         case .bytes(let bytes): return .bytes(bytes)
         case .string(let text), .word(let text):
             if let expr = argument.expr { return .expression(expr + ".encode()") }
@@ -1320,6 +1362,11 @@ private struct Reader {
     /// `HOST PORT` or one tuple, as a Python tuple. With `anyAddress`, `*`
     /// (and None) mean `''`, as in sockshell's addresses.
     mutating func hostAndPort(anyAddress: Bool) throws -> String {
+        // A kept value alone is the whole address (`addr = getsockname s`).
+        if case .variable? = peek?.kind, items.count - index == 1 || !(peekAfter?.isPortLike ?? false) {
+            let whole = try next()
+            return whole.expr ?? whole.text
+        }
         let first = try next()
         var host = first
         var rest: [Arg] = []
@@ -1334,6 +1381,7 @@ private struct Reader {
         }
         let hostCode: String
         switch host.kind {
+        case .variable: hostCode = host.expr ?? host.text
         case .string(let text), .word(let text):
             hostCode = host.expr ?? pythonStringRepr(anyAddress && text == "*" ? "" : text)
         case .none: hostCode = "''"
@@ -1348,6 +1396,16 @@ private struct Reader {
 
 // MARK: - Literals
 
+extension Argument {
+    /// Whether it can be a port after a HOST: a number or a value known later.
+    var isPortLike: Bool {
+        switch kind {
+        case .integer, .bigInteger, .variable, .reference, .scriptArgument: return true
+        default: return false
+        }
+    }
+}
+
 /// The Python value an argument literally is, as sockshell's `echo` prints it
 /// (`Arguments.value(of:)`); nil when a `$NAME.field` in it is read at run time.
 private func staticValue(_ argument: Argument) -> Value? {
@@ -1361,7 +1419,7 @@ private func staticValue(_ argument: Argument) -> Value? {
     case .none: return Value.none
     case .bool(let flag): return .bool(flag)
     case .file: return .str(argument.text)
-    case .reference, .scriptArgument: return nil
+    case .reference, .scriptArgument, .variable: return nil
     case .tuple(let items):
         let values = items.map(staticValue)
         return values.contains { $0 == nil } ? nil : .tuple(values.compactMap { $0 })

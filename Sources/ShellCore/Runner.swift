@@ -125,6 +125,18 @@ public final class Runner {
             }
             return report(ShellError("NameError", message), location: location, command: parsed)
         }
+        if let name = parsed.assignment {
+            if session.contains(name) {
+                session.commandLog.append(parsed.source)
+                return report(ShellError("ValueError", "'\(name)' names an open socket: keep the value under another name"),
+                              location: location, command: parsed)
+            }
+            if parsed.redirect != nil {
+                session.commandLog.append(parsed.source)
+                return report(ShellError("ValueError", "a value kept as $\(name) cannot also go to > FILE"),
+                              location: location, command: parsed)
+            }
+        }
         if session.showPython, let statements = PythonExport.statements(for: parsed) {
             for statement in statements { emitValue("# " + statement) }
         }
@@ -143,7 +155,12 @@ public final class Runner {
         do {
             let value = try command.run(&call)
             session.commandLog.append(parsed.source)
-            try deliver(value, of: call)
+            if let name = parsed.assignment {
+                // As Python's `NAME = call()`: kept, not printed.
+                session.variables[name] = value ?? Value.none
+            } else {
+                try deliver(value, of: call)
+            }
             if let returned = call.returnedError { noteReturned(returned, by: parsed) }
             return .succeeded
         } catch let exit as ExitRequest {

@@ -49,6 +49,8 @@ public final class Session {
     /// `$0`, `$1`, ...: the running script's path and arguments (`sys.argv`);
     /// nil when no script gave any.
     public var scriptArguments: [String]?
+    /// Values kept by `NAME = COMMAND ...`, read back as `$NAME`.
+    public var variables: [String: Value] = [:]
     /// The longest line `recvline`/`recvuntil` will gather before giving up.
     public var maxLine = 1 << 20
     /// `socket.setdefaulttimeout`: given to every new socket.
