@@ -55,7 +55,7 @@ public enum Completion {
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
-            } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager"].contains(previous) {
+            } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints"].contains(previous) {
                 options = ["on", "off"]
             } else {
                 options = []

@@ -68,6 +68,8 @@ public final class Session {
     /// `set pager off`: at the prompt, output taller than the terminal is
     /// printed as it is instead of going through the pager.
     public var pager = true
+    /// `set hints off`: the prompt shows no usage hints as you type.
+    public var hints = true
 
     /// The last command that failed, for `why`.
     public internal(set) var lastFailure: Failure?

@@ -55,6 +55,7 @@ final class InteractiveTerminal {
 
         let prompt = color ? "\u{1}\u{1B}[1m\u{2}sock> \u{1}\u{1B}[0m\u{2}" : "sock> "
         let install = {
+            TypingHint.suppressed = false
             rl_callback_handler_install(prompt) { line in
                 InteractiveTerminal.completedLines.append(line.map { String(cString: $0) })
                 free(line)
@@ -73,7 +74,7 @@ final class InteractiveTerminal {
                 discardLine()
             }
             let ready = TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor, ResizeSignal.fileDescriptor])
-            if ResizeSignal.takePending() { rl_resize_terminal() }
+            if ResizeSignal.takePending() { TypingHint.resizeTerminal() }
             if Interruption.isPending { continue }
             if ready.first.map({ $0 & Int16(POLLIN | POLLHUP | POLLERR) != 0 }) == true { rl_callback_read_char() }
             while !InteractiveTerminal.completedLines.isEmpty {
@@ -102,7 +103,7 @@ final class InteractiveTerminal {
                     InteractiveTerminal.pasteRemainder = nil
                     rl_insert_text(remainder.text)
                     rl_point = min(remainder.point, rl_end)
-                    rl_redisplay()
+                    TypingHint.redisplay()
                 }
             }
         }
@@ -127,6 +128,8 @@ final class InteractiveTerminal {
     /// Ctrl-C at the prompt: the line stays on the screen as typed, `^C`
     /// after it, and a fresh prompt is drawn on the row below.
     private func discardLine() {
+        TypingHint.suppressed = true
+        TypingHint.erase()
         // Leaves a reverse search (putting back the normal prompt and the
         // line found) or a half-typed key sequence.
         rl_callback_sigcleanup()
@@ -138,6 +141,7 @@ final class InteractiveTerminal {
         rl_free_line_state()
         rl_replace_line("", 1)
         rl_on_new_line()
+        TypingHint.suppressed = false
         rl_redisplay()
     }
 
@@ -172,13 +176,21 @@ final class InteractiveTerminal {
         // sockshell handles SIGINT and SIGWINCH itself, through its self-pipes.
         rl_catch_signals = 0
         rl_catch_sigwinch = 0
-        rl_getc_function = { _ in InteractiveTerminal.readKey() }
+        rl_getc_function = { _ in
+            let key = InteractiveTerminal.readKey()
+            // Before readline acts on the key, which may move the cursor
+            // off the end of the line or list completions below it.
+            TypingHint.erase()
+            return key
+        }
         // Reads the init file and binds readline's defaults, so the bindings
         // below are not overwritten by them.
         rl_initialize()
+        TypingHint.install(allowed: color)
         for name in ["emacs", "vi-insert", "vi-command"] {
             guard let keymap = rl_get_keymap_by_name(name) else { continue }
             rl_bind_key_in_map(3, { _, _ in InteractiveTerminal.discardRequested = true; return 0 }, keymap)
+            for key in [10, 13] as [Int32] { rl_bind_key_in_map(key, { count, key in InteractiveTerminal.acceptLine(count, key) }, keymap) }
             if name == "vi-command" { continue }
             rl_bind_keyseq_in_map("\u{1B}[200~", { count, key in
                 let result = rl_bracketed_paste_begin(count, key)
@@ -235,6 +247,15 @@ final class InteractiveTerminal {
         }
     }
 
+    /// Enter: readline's accept-line with no hint drawn, even by the redisplay
+    /// accept-line makes first when a region is active (after a paste), so
+    /// the scrollback keeps the line as typed.
+    static func acceptLine(_ count: Int32, _ key: Int32) -> Int32 {
+        TypingHint.suppressed = true
+        TypingHint.erase()
+        return rl_newline(count, key)
+    }
+
     /// After readline inserted a paste: a paste with newlines in it is lines
     /// to run one by one, as a terminal without bracketed paste would type
     /// them (and as python3 and sqlite3 run them). The first is accepted now,
@@ -253,7 +274,7 @@ final class InteractiveTerminal {
         rl_replace_line(lines[0], 1)
         rl_point = rl_end
         rl_redisplay()
-        _ = rl_newline(1, 0x0A)
+        _ = acceptLine(1, 0x0A)
     }
 }
 

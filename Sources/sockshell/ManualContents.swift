@@ -41,8 +41,8 @@ enum ManualContents {
         ],
         environment: [
             // colorAllowed(on:options:) in main.swift
-            ManualPage.Entry("NO_COLOR", "When set (to anything), no colour, as --no-color."),
-            ManualPage.Entry("TERM", "When dumb, no colour. GNU readline reads it too."),
+            ManualPage.Entry("NO_COLOR", "When set (to anything), no colour and no hints as you type, as --no-color."),
+            ManualPage.Entry("TERM", "When dumb, no colour and no hints as you type. GNU readline reads it too."),
             // ScreenOutput.pagerCommand
             ManualPage.Entry("PAGER",
                              "At the prompt, output taller than the terminal goes through it, as git does: empty "

@@ -31,6 +31,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SGR = re.compile(rb"\x1b\[[0-9;]*m")
 # What a terminal would not show as text: escape sequences, bells, carriage returns.
 INVISIBLE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x07|\r")
+# A hint as you type: dim text after the cursor, which then moves back over
+# it; what is typed next is written over it.
+HINT = re.compile(rb"\x1b\[2m[^\x1b]*\x1b\[0m\x1b\[\d+D")
 
 
 class Terminal:
@@ -56,11 +59,12 @@ class Terminal:
         self.screen += chunk
 
     def read_until(self, pattern, timeout=5.0):
-        """Reads until `pattern` (bytes regex) appears in the new output."""
+        """Reads until `pattern` (bytes regex) appears in the new output,
+        hints as you type left out (tests of hints read `screen`)."""
         deadline = time.monotonic() + timeout
         start = len(self.screen)
         while True:
-            shown = INVISIBLE.sub(b"", self.screen[start:])
+            shown = INVISIBLE.sub(b"", HINT.sub(b"", self.screen[start:]))
             match = re.search(pattern, shown)
             if match:
                 return shown[:match.end()]

@@ -67,7 +67,7 @@ extension CommandTable {
                     return nil
                 }),
         Command(name: "set", group: .shell, parameters: [.optional("OPTION", .setting), .together("VALUE")],
-                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager on|off",
+                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager|hints on|off",
                 python: "", cCall: "", run: setting),
         Command(name: "quit", group: .shell, parameters: [.optional("CODE", .integer)],
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
@@ -84,14 +84,15 @@ extension CommandTable {
 struct SourceFailed: Error {}
 
 /// The settings `set` knows, in the order it lists them.
-public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager"]
+public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints"]
 
 private func setting(_ call: inout Call) throws -> Value? {
     let session = call.session
     if call.arguments.isEmpty {
         let onOff = { (flag: Bool) in flag ? "on" : "off" }
         return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)\nexplain \(onOff(session.explain))\n"
-                         + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))\npager \(onOff(session.pager))")
+                         + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))\npager \(onOff(session.pager))"
+                         + "\nhints \(onOff(session.hints))")
     }
     let name = try call.arguments.text("OPTION")
     switch name {
@@ -119,6 +120,9 @@ private func setting(_ call: inout Call) throws -> Value? {
         call.runner.setTrace(on)
     case "pager":
         session.pager = try call.arguments.boolean("VALUE")
+        try call.arguments.finish()
+    case "hints":
+        session.hints = try call.arguments.boolean("VALUE")
         try call.arguments.finish()
     default:
         throw ShellError.value("unknown setting \(pythonStringRepr(name)); settings: \(settingNames.joined(separator: ", "))")

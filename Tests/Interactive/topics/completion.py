@@ -7,7 +7,8 @@ def test_completion_of_python_prefixed_constants():
     try:
         term.prompt_ready()
         term.send("socket x socket.AF_INET6\x08\t")
-        term.wait_for_line("sock> socket x socket.AF_INET")
+        # After the word being completed, the hint of the parameters left.
+        term.wait_for_line("sock> socket x socket.AF_INET [TYPE] [PROTO]")
         term.send("\t\t")
         term.wait_for(lambda rows: any("socket.AF_INET6" in row and "socket.AF_INET " in row + " " for row in rows),
                       what="both AF_INET constants listed")

@@ -38,7 +38,7 @@ def test_ctrl_c_with_the_cursor_mid_line_leaves_the_whole_line_visible():
     try:
         term.prompt_ready()
         term.send("echo hello world")
-        term.wait_for_line("sock> echo hello world")
+        term.wait_for_line("sock> echo hello world [TEXT...]")  # echo's hint
         term.send("\x1b[D" * 5)  # the cursor back to "world"
         term.settle()
         term.send("\x03")

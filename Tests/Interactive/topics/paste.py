@@ -53,7 +53,7 @@ def test_a_paste_without_a_final_newline_stays_on_the_prompt():
         term.prompt_ready()
         paste(term, "echo first\necho sec")
         term.wait_for_line("first")
-        rows = term.wait_for_line("sock> echo sec")
+        rows = term.wait_for_line("sock> echo sec [TEXT...]")  # echo's hint after the cursor
         assert "second" not in "\n".join(rows), rows
         assert term.cursor()[1] == len("sock> echo sec"), term.cursor()
         term.send("ond\r")  # edit the rest of the paste, then Enter
@@ -68,7 +68,7 @@ def test_a_paste_into_a_half_typed_line_completes_it():
     try:
         term.prompt_ready()
         term.send("echo al")
-        term.wait_for_line("sock> echo al")
+        term.wait_for_line("sock> echo al [TEXT...]")  # echo's hint
         paste(term, "pha\necho beta\n")
         term.wait_for_line("beta")
         rows = term.prompt_ready()
