@@ -219,10 +219,11 @@ public struct Lexer {
             position += 1
             skipSpace()
             let command = text(from: position, to: bytes.count).trimmingSpaces
-            guard !command.isEmpty else { throw ShellError.syntax("expected a shell command after '!'", column: column(at: start)) }
-            let argument = Argument(kind: .string(command), column: column, text: command)
+            // `!` alone is the command without its CMD: its usage error.
+            let arguments = command.isEmpty ? [] : [Argument(kind: .string(command), column: column, text: command)]
             position = bytes.count
-            return [ParsedCommand(name: "!", arguments: [argument], redirect: nil, source: "!" + command)]
+            _ = start
+            return [ParsedCommand(name: "!", arguments: arguments, redirect: nil, source: "!" + command)]
         }
         var result: [ParsedCommand] = []
         // The command's first word, kept apart so the arguments need no shift:

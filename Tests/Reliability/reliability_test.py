@@ -237,6 +237,10 @@ def split_outcomes(outcomes, location_of):
 def py_exception_names():
     names = {n for n, v in vars(builtins).items() if isinstance(v, type) and issubclass(v, BaseException)}
     names |= {f"socket.{n}" for n in ("gaierror", "herror", "timeout")}
+    # `!CMD` fails as subprocess.run(..., check=True) does.
+    import subprocess as subprocess_module
+    names |= {f"subprocess.{n}" for n, v in vars(subprocess_module).items()
+              if isinstance(v, type) and issubclass(v, BaseException)}
     return names
 
 
@@ -1007,7 +1011,9 @@ BAD_INPUT = {
     "set": (["set display", "set maxline"], ["set display hex x"],
             ["set display bogus", "set maxline x", "set maxline 0", "set bogus 1", "set maxline -5"]),
     "sleep": (["sleep"], ["sleep 1 2"], ["sleep x", "sleep -1", "sleep [1]", "sleep 1e300"]),
-    "source": (["source"], ["source a b"], ["source /nonexistent/file", "source [1]", "source /"]),
+    "source": (["source"], [], ["source /nonexistent/file", "source [1]", "source /", "source /nonexistent/file a b"]),
+    # The rest of the line is one command for /bin/sh: never a random one.
+    "!": (["!"], [], ["! exit 3"]),
 }
 
 # Lines that are no command at all.
