@@ -602,28 +602,53 @@ func codePoints(generalizedUTF8 bytes: [UInt8]) -> [UInt32] {
     return points
 }
 
-/// Every Unicode name and name alias, upper-cased, built the first time a
-/// `\N{...}` escape is read (a walk over all code points, once).
+/// Every Unicode character name, upper-cased, built the first time a
+/// `\N{...}` escape needs it. The walk skips the blocks whose names are made
+/// from the code point (CJK ideographs, Hangul syllables) and Tangut's
+/// ideographs, which CPython does not name, so it is a few tens of
+/// thousands of characters, not all 1.1 million.
 private let scalarsByName: [String: Unicode.Scalar] = {
     var table: [String: Unicode.Scalar] = [:]
-    for value in UInt32(0)...0x10FFFF {
-        guard let scalar = Unicode.Scalar(value) else { continue }
-        if let name = scalar.properties.name { table[name] = scalar }
-        if let alias = scalar.properties.nameAlias, table[alias] == nil { table[alias] = scalar }
-    }
-    // Control characters have no name, only aliases CPython knows.
-    for (alias, value) in [("NULL", 0x00), ("LINE FEED", 0x0A), ("CARRIAGE RETURN", 0x0D), ("CHARACTER TABULATION", 0x09),
-                           ("ESCAPE", 0x1B), ("DELETE", 0x7F), ("SPACE", 0x20), ("FORM FEED", 0x0C), ("BELL", 0x07),
-                           ("BACKSPACE", 0x08), ("LINE TABULATION", 0x0B), ("NEW LINE", 0x0A), ("END OF LINE", 0x0A),
-                           ("LF", 0x0A), ("CR", 0x0D), ("TAB", 0x09), ("NUL", 0x00), ("ESC", 0x1B), ("DEL", 0x7F)]
-    where table[alias] == nil {
-        table[alias] = Unicode.Scalar(UInt32(value))
+    let skipped: [ClosedRange<UInt32>] = [0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xD800...0xF8FF,
+                                          0x17000...0x187FF, 0x18D00...0x18D8F]
+    for range: ClosedRange<UInt32> in [0...0x1FFFF, 0x2F800...0x2FA1F, 0xE0000...0xE01EF] {
+        var value = range.lowerBound
+        while value <= range.upperBound {
+            if let skip = skipped.first(where: { $0.contains(value) }) {
+                value = skip.upperBound + 1
+                continue
+            }
+            if let scalar = Unicode.Scalar(value), let name = scalar.properties.name { table[name] = scalar }
+            value += 1
+        }
     }
     return table
 }()
 
-func unicodeScalar(named name: String) -> Unicode.Scalar? {
-    scalarsByName[name.uppercased()]
+/// The CJK unified ideographs CPython 3.11 (Unicode 14) names.
+private let unifiedIdeographs: [ClosedRange<UInt32>] = [0x3400...0x4DBF, 0x4E00...0x9FFF, 0x20000...0x2A6DF,
+                                                        0x2A700...0x2B738, 0x2B740...0x2B81D, 0x2B820...0x2CEA1,
+                                                        0x2CEB0...0x2EBE0, 0x30000...0x3134A]
+
+/// The character `\N{NAME}` names, as CPython looks it up: a name or an
+/// alias in any case, except the names made from a code point (`CJK UNIFIED
+/// IDEOGRAPH-4E00`, `HANGUL SYLLABLE GA`), which CPython reads only as spelt.
+func unicodeScalar(named given: String) -> Unicode.Scalar? {
+    let ideograph = "CJK UNIFIED IDEOGRAPH-", syllable = "HANGUL SYLLABLE "
+    if given.hasPrefix(ideograph) {
+        let digits = given.dropFirst(ideograph.count)
+        guard (4...5).contains(digits.count), digits.allSatisfy({ $0.isNumber || ("A"..."F").contains($0) }),
+              let value = UInt32(digits, radix: 16), unifiedIdeographs.contains(where: { $0.contains(value) }) else { return nil }
+        return Unicode.Scalar(value)
+    }
+    if given.hasPrefix(syllable) {
+        for value: UInt32 in 0xAC00...0xD7A3 where Unicode.Scalar(value)?.properties.name == given { return Unicode.Scalar(value) }
+        return nil
+    }
+    let name = given.uppercased()
+    if name.hasPrefix(ideograph) || name.hasPrefix(syllable) { return nil }
+    if let alias = unicodeNameAliases[name] { return Unicode.Scalar(alias) }
+    return scalarsByName[name]
 }
 
 func hexValue(_ character: Unicode.Scalar) -> UInt32? {

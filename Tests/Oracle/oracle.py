@@ -502,7 +502,7 @@ def load_case_files():
     for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
         if name.endswith(".py"):
             scope = {"Case": Case, "call": call, "SH_PAIR": SH_PAIR, "PY_PAIR": PY_PAIR,
-                     "NI_NUMERIC": NI_NUMERIC, "socket": socket}
+                     "NI_NUMERIC": NI_NUMERIC, "socket": socket, "__file__": os.path.join(folder, name)}
             with open(os.path.join(folder, name)) as source:
                 exec(compile(source.read(), os.path.join(folder, name), "exec"), scope)
             cases += scope["CASES"]

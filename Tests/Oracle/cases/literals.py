@@ -3,7 +3,16 @@
 # kept as whole nanoseconds, string escapes. Each asked of python3 at test
 # time (see ../oracle.py). `echo (X,)` shows X's repr, as Python's prompt does.
 
+import os
+import re
+
 BIG = str(2 ** 200)
+
+# Every name alias sockshell's table holds, each looked up by both sides.
+_ALIASES_SWIFT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                              "Sources", "ShellCore", "UnicodeNameAliases.swift")
+ALIASES = re.findall(r'^    "([^"]+)": 0x', open(_ALIASES_SWIFT).read(), re.M)
+ALIAS_TUPLE = "(" + ", ".join("'\\N{%s}'" % name for name in ALIASES) + ")"
 HUGE = str(10 ** 20)
 
 CASES = [
@@ -69,5 +78,11 @@ CASES = [
     call("print of a lone surrogate", "echo 'a\\ud800'", "print('a\\ud800')"),
     Case("send a lone surrogate", "socketpair a b\nsendall a 'q\\udc00'",
          "a, b = socket.socketpair()\na.sendall('q\\udc00'.encode())"),
+    call("every \\N{alias} (%d)" % len(ALIASES), "echo " + ALIAS_TUPLE, ALIAS_TUPLE),
+    call("\\N{} of names made from the code point",
+         "echo ('\\N{CJK UNIFIED IDEOGRAPH-4E00}', '\\N{CJK UNIFIED IDEOGRAPH-2A6DF}', '\\N{HANGUL SYLLABLE GA}', "
+         "'\\N{tangut component-001}', '\\N{nushu character-1b170}', '\\N{CJK COMPATIBILITY IDEOGRAPH-2F800}')",
+         "('\\N{CJK UNIFIED IDEOGRAPH-4E00}', '\\N{CJK UNIFIED IDEOGRAPH-2A6DF}', '\\N{HANGUL SYLLABLE GA}', "
+         "'\\N{tangut component-001}', '\\N{nushu character-1b170}', '\\N{CJK COMPATIBILITY IDEOGRAPH-2F800}')"),
     call("escape \\N in bytes stays", "echo (b'\\N{BULLET}',)", "(b'\\N{BULLET}',)"),
 ]
