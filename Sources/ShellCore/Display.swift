@@ -114,7 +114,9 @@ public func escapedText(_ bytes: [UInt8], escapingBackslash: Bool = true, keepin
 
 /// Text a peer chose (a Unix path) as one line: every control character escaped.
 func escapedLine(_ text: String) -> String {
-    escapedText(Array(text.utf8), escapingBackslash: false, keepingLineBreaks: false)
+    // Most cells are printable ASCII (addresses, names): nothing to escape.
+    if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
+    return escapedText(Array(text.utf8), escapingBackslash: false, keepingLineBreaks: false)
 }
 
 /// One UTF-8 sequence at `index`: the scalar and its length, or nil and 1
