@@ -13,7 +13,9 @@ public enum Completion {
     /// Candidates for the word that ends at the end of `linePrefix` (the line
     /// up to the cursor).
     public static func candidates(linePrefix: String, session: Session) -> Candidates {
-        let (words, current) = split(linePrefix)
+        var (words, current) = split(linePrefix)
+        // `NAME = COMMAND ...` completes as the command does.
+        if words.count >= 2, words[1] == "=" { words.removeFirst(2) }
         // `@PATH` where data goes and `> FILE` (or `>FILE`) after any command are paths.
         if current.hasPrefix("@") || current.hasPrefix(">") || words.last == ">" || words.last == ">>" { return .paths }
         // `$NAME.port`, `$NAME.host`, `$NAME.fd` go wherever a value does.

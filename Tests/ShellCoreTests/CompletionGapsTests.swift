@@ -46,6 +46,10 @@ final class CompletionGapsTests: XCTestCase {
                        ["$c.fd", "$c.host", "$c.port", "$srv.fd", "$srv.host", "$srv.port"])
         XCTAssertEqual(words("connect c 127.0.0.1 $srv.p", shell), ["$srv.port"])
         XCTAssertEqual(words("echo $s", shell), ["$srv.fd", "$srv.host", "$srv.port"])
+        // After `NAME =` the command completes as it would alone.
+        XCTAssertEqual(words("port = getservbyname http t", shell), words("getservbyname http t", shell))
+        XCTAssertTrue(words("port = getservbyname http t", shell).contains("tcp"))
+        XCTAssertEqual(words("where = getsockn", shell), ["getsockname"])
         // A connected socket also offers its peer's address.
         shell("socketpair a b")
         XCTAssertEqual(words("echo $a.p", shell), ["$a.peer", "$a.peer.host", "$a.peer.port", "$a.port"])
