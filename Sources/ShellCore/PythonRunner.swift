@@ -200,8 +200,8 @@ extension Runner {
                                  + "assign \(newNames == 1 ? "it to one name" : "them to \(newNames) names")")
             }
             for target in targets { session.variables[target] = nil }
-            try run(call: callee, arguments, newNames: targets, keep: Runner.scratch, location: location)
-            session.variables[Runner.scratch] = nil
+            // These commands print nothing, as Python's assignment does.
+            try run(call: callee, arguments, newNames: targets, keep: nil, location: location)
             return
         }
         if command.name == "accept", targets.count == 2 {
@@ -258,7 +258,9 @@ extension Runner {
             return command
         case .function(let module, let name):
             guard let command = PythonNames.command(forFunction: name, in: module) else {
-                throw ShellError("SyntaxError", "sockshell has no command for \(module).\(name)()")
+                // select.select's four lists are not the command's arguments.
+                let spelt = CommandTable.lookup(name).map { "; as a command: \($0.usageLine)" } ?? ""
+                throw ShellError("SyntaxError", "sockshell has no Python form of \(module).\(name)()\(spelt)")
             }
             return command
         default:
@@ -280,10 +282,13 @@ extension Runner {
                 throw ShellError.type("a bytes-like object is required, not 'str'")
             }
         } else if newNames.isEmpty, command.parameters.first?.kind == .newName {
-            throw ShellError("SyntaxError", "give the new socket a name: NAME = \(command.python.isEmpty ? command.name : command.python)")
+            let spelt = command.python.contains(" = ") ? command.python : "NAME = \(command.python)"
+            throw ShellError("SyntaxError", "give the new socket a name: \(spelt)")
         }
         words += try arguments.map(argument(for:))
-        let source = ([command.name] + words.map(\.text)).joined(separator: " ")
+        // As the typed command would be logged for `export python`, its
+        // assignment included: the export prints what this line printed.
+        let source = (keep.map { "\($0) = " } ?? "") + ([command.name] + words.map(\.text)).joined(separator: " ")
         let parsed = ParsedCommand(name: command.name, arguments: words, redirect: nil, assignment: keep, source: source)
         let outcome = try run(parsed, location: location)
         if outcome != .succeeded { throw CommandFailed(outcome: outcome) }

@@ -174,6 +174,9 @@ struct PythonTokenizer {
 struct PythonParser {
     let tokens: [(token: PythonToken, column: Int)]
     var index = 0
+    /// Brackets and calls open around `index`: each is a frame of this
+    /// recursion, so the parser refuses where CPython's does (200).
+    private var nesting = 0
 
     init(tokens: [(token: PythonToken, column: Int)]) { self.tokens = tokens }
 
@@ -286,6 +289,9 @@ struct PythonParser {
     }
 
     private mutating func expression() throws -> PythonExpression {
+        guard nesting < Lexer.maximumNesting else { throw ShellError.syntax("too many nested parentheses", column: column) }
+        nesting += 1
+        defer { nesting -= 1 }
         if current == .punctuation("=") || current == .punctuation("==") { throw invalid() }
         var value = try primary()
         while true {
@@ -322,6 +328,14 @@ struct PythonParser {
         return value
     }
 
+    /// A literal read by the command language's lexer; a word it reads as
+    /// no number (`1.2.3`, `0x`) is no Python literal either.
+    private func number(_ text: String, column: Int) throws -> Argument {
+        let argument = try Lexer.literal(text)
+        if case .word = argument.kind { throw ShellError.syntax("invalid decimal literal", column: column) }
+        return argument
+    }
+
     private mutating func primary() throws -> PythonExpression {
         guard let token = current else { throw ShellError.syntax("invalid syntax", column: column) }
         let start = column
@@ -336,14 +350,14 @@ struct PythonParser {
             }
         case .literal(let text):
             index += 1
-            return .literal(try Lexer.literal(text))
+            return .literal(try number(text, column: start))
         case .punctuation("-"):
             index += 1
             guard case .literal(let text)? = current, let first = text.unicodeScalars.first, ("0"..."9").contains(first) || first == "." else {
                 throw ShellError("SyntaxError", "sockshell's Python runs calls, not operators: '-' is not supported")
             }
             index += 1
-            return .literal(try Lexer.literal("-" + text))
+            return .literal(try number("-" + text, column: start))
         case .punctuation("("), .punctuation("["):
             let isTuple = token == .punctuation("(")
             let closer = isTuple ? ")" : "]"

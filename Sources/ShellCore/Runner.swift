@@ -111,6 +111,21 @@ public final class Runner {
 
     /// `-c 'CMD; CMD'`: errors name the command by its place, `<command>:N`.
     public func run(commandString text: String) throws -> Outcome {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.contains(where: { PythonSyntax.isPython(String($0), session: session) }) {
+            // A Python line is known only as the lines before it run (a kept
+            // name alone is Python), so these lines run one at a time.
+            var result = Outcome.succeeded
+            for (number, line) in lines.enumerated() {
+                let outcome = try run(line: line, location: Location(file: "<command>", line: number + 1))
+                if outcome == .interrupted { return .interrupted }
+                if outcome == .failed {
+                    result = .failed
+                    if stopOnError { return .failed }
+                }
+            }
+            return result
+        }
         var commands: [ParsedCommand] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             do {
