@@ -83,6 +83,7 @@ enum PythonNames {
                   command.parameters.first?.kind != .socket else { return nil }
             return command
         case "time": return name == "sleep" ? CommandTable.lookup("sleep") : nil
+        case "builtins": return name == "exit" || name == "quit" ? CommandTable.lookup("quit") : nil
         default: return nil
         }
     }
@@ -349,6 +350,8 @@ extension Runner {
         if session.contains(name) { return .socket(name) }
         if let value = session.variables[name] { return .value(value) }
         if session.pythonModules.contains(name) { return .module(name) }
+        // `exit()` and `quit()` leave, as at Python's prompt.
+        if name == "exit" || name == "quit" { return .function(module: "builtins", name: name) }
         for module in session.pythonStarImports.sorted() {
             if let object = try? attribute(name, of: .module(module)) { return object }
         }

@@ -67,8 +67,9 @@ enum PythonSyntax {
         }
         skipSpace()
         guard let next = current else {
-            // A name alone: a kept value, a module, or a name `from socket import *` gave.
-            return session.variables[word] != nil || session.pythonModules.contains(word) || !session.pythonStarImports.isEmpty
+            // A name alone: a kept value, a socket, a module, or a name `from socket import *` gave.
+            return session.variables[word] != nil || session.contains(word) || session.pythonModules.contains(word)
+                || !session.pythonStarImports.isEmpty
         }
         if next == UInt8(ascii: ",") { return true }
         guard next == UInt8(ascii: "="), index + 1 < text.count, text[index + 1] != UInt8(ascii: "=") else { return false }

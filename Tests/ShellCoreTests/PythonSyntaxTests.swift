@@ -32,6 +32,17 @@ final class PythonSyntaxTests: XCTestCase {
         session.variables["addr"] = .tuple([.str("127.0.0.1"), .int(80)])
         XCTAssertTrue(isPython("addr", session))
         XCTAssertFalse(isPython("sockets", session), "a command stays a command")
+        XCTAssertFalse(isPython("s", session))
+        let shell = Shell()
+        shell("socket s")
+        XCTAssertTrue(shell.one("s").hasPrefix("<socket s fd="), "a socket alone shows its repr")
+    }
+
+    func testExitLeavesAsTheQuitCommand() {
+        let shell = Shell()
+        XCTAssertThrowsError(try shell.runner.run(line: "exit(3)")) { error in
+            XCTAssertEqual((error as? ExitRequest)?.code, 3)
+        }
     }
 
     func testAPythonSessionOverASocketpair() {
