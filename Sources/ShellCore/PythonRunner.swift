@@ -1,4 +1,5 @@
 import SocketCore
+import Glibc
 
 /// Runs the Python lines `PythonSyntax` reads (SPEC section 8). Every call
 /// becomes the command its declaration says it is (`PythonCall.method` or
@@ -282,6 +283,10 @@ extension Runner {
             if ["send", "sendall", "sendto"].contains(method), let data = arguments.first, isText(data) {
                 throw ShellError.type("a bytes-like object is required, not 'str'")
             }
+            if command.pythonCall?.pairsAddress == true {
+                let position = method == "sendto" ? 1 : 0
+                if position < arguments.count { try checkAddress(arguments[position], of: socket, method: method) }
+            }
         } else if newNames.isEmpty, command.parameters.first?.kind == .newName {
             let spelt = command.python.contains(" = ") ? command.python : "NAME = \(command.python)"
             throw ShellError("SyntaxError", "give the new socket a name: \(spelt)")
@@ -293,6 +298,25 @@ extension Runner {
         let parsed = ParsedCommand(name: command.name, arguments: words, redirect: nil, assignment: keep, source: source)
         let outcome = try run(parsed, location: location)
         if outcome != .succeeded { throw CommandFailed(outcome: outcome) }
+    }
+
+    /// An AF_INET or AF_INET6 address as Python's socket parses it before
+    /// the call: a tuple of the right length (the command would take its
+    /// HOST and PORT apart, and say so in its own words).
+    private func checkAddress(_ object: PythonObject, of socket: String, method: String) throws {
+        let family = try session.entry(named: socket).socket.family
+        guard family == AF_INET || family == AF_INET6 else { return }
+        let familyName = family == AF_INET ? "AF_INET" : "AF_INET6"
+        let count: Int
+        switch object {
+        case .tuple(let items): count = items.count
+        case .value(.tuple(let items)): count = items.count
+        default: throw ShellError.type("\(method)(): \(familyName) address must be tuple, not \(typeName(of: try value(of: object)))")
+        }
+        if family == AF_INET, count != 2 { throw ShellError.type("AF_INET address must be a pair (host, port)") }
+        if family == AF_INET6, !(2...4).contains(count) {
+            throw ShellError.type("AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])")
+        }
     }
 
     private func isText(_ object: PythonObject) -> Bool {

@@ -93,4 +93,27 @@ CASES = [
          "u.sendto(b'dgram', u.getsockname())\nu.recv(100)"),
     same("py udp getsockname", "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nu.bind(('127.0.0.1', 0))\n"
          "u.getsockname()", ports=("u",)),
+    # ------------------------------------------------------------- more calls
+    same("py socket with int family and type", "u = socket.socket(2, 2)\nu.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE)"),
+    same("py getnameinfo", "socket.getnameinfo(('127.0.0.1', 80), 0)"),
+    same("py getfqdn", "socket.getfqdn('localhost')"),
+    same("py inet_ntop", "socket.inet_ntop(socket.AF_INET, b'\\x7f\\x00\\x00\\x01')"),
+    same("py gettimeout default", "s = socket.socket()\ns.gettimeout()"),
+    same("py TCP_NODELAY default", "s = socket.socket()\ns.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)"),
+    same("py TCP_NODELAY set True", "s = socket.socket()\ns.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)\n"
+         "s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)"),
+    same("py send a kept value", PAIR + "x = b'abc'\na.sendall(x)\nb.recv(10)"),
+    same("py send empty", PAIR + "a.send(b'')"),
+    same("py bind port too large", "s = socket.socket()\ns.bind(('127.0.0.1', 70000))"),
+    same("py connect one-item tuple", "s = socket.socket()\ns.connect(('127.0.0.1',))"),
+    same("py connect str address", "s = socket.socket()\ns.connect('127.0.0.1')"),
+    same("py bind list address", "s = socket.socket()\ns.bind(['127.0.0.1', 0])"),
+    same("py connect_ex five-item address", "s = socket.socket(socket.AF_INET6)\ns.connect_ex(('::1', 1, 0, 0, 0))"),
+    same("py sendto str address", "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nu.sendto(b'x', 'host')"),
+    same("py listen unbound", "s = socket.socket()\ns.listen()"),
+    same("py negative index", "t = socket.gethostbyname_ex('127.0.0.1')\nt[-1]"),
+    same("py recv negative", PAIR + "a.recv(-1)"),
+    same("py settimeout negative", PAIR + "a.settimeout(-1)"),
+    same("py getaddrinfo kept then indexed", "infos = socket.getaddrinfo('127.0.0.1', 80, socket.AF_INET, socket.SOCK_STREAM)\ninfos[0][4]"),
+    same("py sendto on a tcp socket kept", "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nu.sendto(b'x', ('127.0.0.1', @CLOSED@))"),
 ]
