@@ -822,3 +822,17 @@ func parseFloat(_ word: String, bytes: UnsafeBufferPointer<UInt8>) -> Double? {
     guard digits > 0, pointOrExponent > 0, points < 2 else { return nil }
     return Double(underscores ? word.filter { $0 != "_" } : word)
 }
+
+extension Lexer {
+    /// One literal (str, bytes or number) as the command language reads it,
+    /// so a Python line's literals mean exactly what a command's do.
+    static func literal(_ text: String) throws -> Argument {
+        var text = text
+        return try text.withUTF8 { buffer in
+            var lexer = Lexer(buffer)
+            let argument = try lexer.argument()
+            guard lexer.position == buffer.count else { throw ShellError.syntax("invalid syntax", column: lexer.column) }
+            return argument
+        }
+    }
+}

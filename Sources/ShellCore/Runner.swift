@@ -47,6 +47,9 @@ public final class Runner {
     /// Throws `ExitRequest` for `quit`/`exit`.
     @discardableResult
     public func run<Line: StringProtocol>(line: Line, location: Location? = nil) throws -> Outcome {
+        if PythonSyntax.isPython(String(line), session: session) {
+            return try runPython(String(line), location: location)
+        }
         let commands: [ParsedCommand]
         do {
             commands = try Lexer.parse(line)
@@ -58,6 +61,10 @@ public final class Runner {
 
     /// A line as its UTF-8 bytes, as a script's lines are cut from the file.
     private func run(utf8 line: UnsafeBufferPointer<UInt8>, location: Location) throws -> Outcome {
+        if PythonSyntax.mayBePython(line) {
+            let text = String(decoding: line, as: UTF8.self)
+            if PythonSyntax.isPython(text, session: session) { return try runPython(text, location: location) }
+        }
         let commands: [ParsedCommand]
         do {
             commands = try parseCache.commands(for: line)
@@ -104,6 +111,21 @@ public final class Runner {
 
     /// `-c 'CMD; CMD'`: errors name the command by its place, `<command>:N`.
     public func run(commandString text: String) throws -> Outcome {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.contains(where: { PythonSyntax.isPython(String($0), session: session) }) {
+            // A Python line is known only as the lines before it run (a kept
+            // name alone is Python), so these lines run one at a time.
+            var result = Outcome.succeeded
+            for (number, line) in lines.enumerated() {
+                let outcome = try run(line: line, location: Location(file: "<command>", line: number + 1))
+                if outcome == .interrupted { return .interrupted }
+                if outcome == .failed {
+                    result = .failed
+                    if stopOnError { return .failed }
+                }
+            }
+            return result
+        }
         var commands: [ParsedCommand] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             do {
@@ -117,7 +139,7 @@ public final class Runner {
         return try run(commands, location: { Location(file: "<command>", line: $0 + 1) })
     }
 
-    private func run(_ parsed: ParsedCommand, location: Location?) throws -> Outcome {
+    func run(_ parsed: ParsedCommand, location: Location?) throws -> Outcome {
         guard let command = CommandTable.lookup(parsed.name) else {
             var message = "name '\(parsed.name)' is not defined"
             if let suggestion = CommandTable.nearest(to: parsed.name) {
@@ -220,13 +242,13 @@ public final class Runner {
     /// found at (before it, or in it: a wait begins by writing what was
     /// printed), with the write's error, as an uncaught BrokenPipeError ends
     /// a Python script; in every mode, since nobody can see the values.
-    private func stopIfOutputLost(at location: Location?, command: ParsedCommand) throws {
+    func stopIfOutputLost(at location: Location?, command: ParsedCommand?) throws {
         guard let lost = output.takeWriteFailure() else { return }
         _ = report(lost.errno, location: location, command: command)
         throw ExitRequest(code: 1)
     }
 
-    private func report(_ error: Error, location: Location?, command: ParsedCommand?) -> Outcome {
+    func report(_ error: Error, location: Location?, command: ParsedCommand?) -> Outcome {
         anyFailed = true
         // The sourced file's own lines already reported what failed in it.
         if error is SourceFailed { return .failed }

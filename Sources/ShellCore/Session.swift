@@ -51,6 +51,10 @@ public final class Session {
     public var scriptArguments: [String]?
     /// Values kept by `NAME = COMMAND ...`, read back as `$NAME`.
     public var variables: [String: Value] = [:]
+    /// Modules a Python line imported (`import socket`), and those whose
+    /// names it imported with `from MODULE import *`.
+    public var pythonModules: Set<String> = []
+    public var pythonStarImports: Set<String> = []
     /// The longest line `recvline`/`recvuntil` will gather before giving up.
     public var maxLine = 1 << 20
     /// `socket.setdefaulttimeout`: given to every new socket.

@@ -21,6 +21,10 @@ A case is
             `<port NAME>` before comparing
   setup_may_fail -- a setup line is expected to fail (both sides); its error
             is not reported
+  uncaught -- the final expression raises, and the line compared is the
+            last line python3 itself prints for the uncaught exception (the
+            interpreter adds CPython's "Did you mean" suggestions, which
+            3.11's traceback module leaves out)
 
 `@CLOSED@` in sh or py is replaced, in both, by a loopback TCP port that was
 free a moment ago (found by binding a socket to port 0 and closing it).
@@ -50,8 +54,9 @@ PORT_MARK = "__ORACLE_PORT__"
 
 
 class Case:
-    def __init__(self, name, sh, py, ports=(), setup_may_fail=False):
+    def __init__(self, name, sh, py, ports=(), setup_may_fail=False, uncaught=False):
         self.name = name
+        self.uncaught = uncaught
         self.setup_may_fail = setup_may_fail
         self.sh = [l.strip() for l in textwrap.dedent(sh).strip().splitlines() if l.strip()]
         self.py = [l.rstrip() for l in textwrap.dedent(py).strip().splitlines() if l.strip()]
@@ -563,12 +568,17 @@ def run_python(case, subst, rundir):
     port_prints = "\n".join(
         "print(%r, %r, %s.getsockname()[1])" % (PORT_MARK, n, n) for n in case.ports)
     code = PY_TEMPLATE.format(setup=setup, port_prints=port_prints, expr=expr, mark=MARK)
+    if case.uncaught:
+        code = "import socket, struct, time, sys\n%s\n%s\nprint(%r)\n%s\n" % (setup, port_prints, MARK, expr)
     try:
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            timeout=TIMEOUT, cwd=rundir, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return None, "python timed out after %d s" % TIMEOUT
     out = r.stdout.splitlines()
+    if case.uncaught and MARK in out and r.returncode == 1:
+        errs = [l for l in r.stderr.splitlines() if l.strip()]
+        return normalize(errs[-1].rstrip(), parse_ports(out)), None if errs else "python printed no error"
     if r.returncode != 0 or MARK not in out:
         return None, "python setup failed: %s" % (r.stderr.strip().splitlines() or ["?"])[-1]
     after = out[out.index(MARK) + 1:]
