@@ -24,7 +24,9 @@ public enum CommandTable {
         let length = name.unicodeScalars.count
         guard length <= 40 else { return nil }
         let limit = max(1, name.count / 3)
-        let candidates = byName.keys.filter { abs($0.unicodeScalars.count - length) <= limit }.map { ($0, editDistance($0, name)) }
+        // `!` is no name to suggest: CPython suggests identifiers.
+        let candidates = byName.keys.filter { $0 != "!" && abs($0.unicodeScalars.count - length) <= limit }
+            .map { ($0, editDistance($0, name)) }
         guard let best = candidates.min(by: { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) else { return nil }
         return best.1 <= limit ? best.0 : nil
     }

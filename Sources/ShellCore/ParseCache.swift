@@ -30,31 +30,50 @@ struct ParseCache {
         }
     }
 
-    /// The line's commands, from the cache or from the lexer. A line that
-    /// does not lex throws, and is not kept.
-    mutating func commands(for line: UnsafeBufferPointer<UInt8>) throws -> [ParsedCommand] {
-        guard line.count <= ParseCache.longestLine else { return try Lexer.parse(utf8: line) }
+    /// A line's place in the cache: its hash, and the commands kept for it.
+    struct Lookup {
+        let hash: UInt64
+        let commands: [ParsedCommand]?
+    }
+
+    /// The commands kept for a line, if any. Only lines that cannot be
+    /// Python are kept (see `commands(for:after:keep:)`), so a hit needs no
+    /// other test.
+    mutating func lookUp(_ line: UnsafeBufferPointer<UInt8>) -> Lookup {
+        guard line.count <= ParseCache.longestLine else { return Lookup(hash: 0, commands: nil) }
         // FNV-1a: a line is short, and a keyed hash costs more than lexing saves
         // on a line seen once.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in line { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         // Two-way sets: the line's pair of slots, the newer first.
-        let first = Int(truncatingIfNeeded: (hash ^ hash >> 32) % UInt64(ParseCache.slotCount)) & ~1
-        if let slot = slots[first], slot.holds(line) { return slot.commands }
+        let first = ParseCache.firstSlot(hash)
+        if let slot = slots[first], slot.holds(line) { return Lookup(hash: hash, commands: slot.commands) }
         if let slot = slots[first + 1], slot.holds(line) {
             slots.swapAt(first, first + 1)
-            return slot.commands
+            return Lookup(hash: hash, commands: slot.commands)
         }
+        return Lookup(hash: hash, commands: nil)
+    }
+
+    /// The line's commands from the lexer, after `lookUp` missed. With
+    /// `keep`, a line seen a second time is kept: a script of distinct lines
+    /// pays for a hash, not for copies it will never use. A line that does
+    /// not lex throws, and is not kept.
+    mutating func commands(for line: UnsafeBufferPointer<UInt8>, after lookup: Lookup, keep: Bool) throws -> [ParsedCommand] {
         let commands = try Lexer.parse(utf8: line)
-        // Kept from its second sighting on: a script of distinct lines pays
-        // for a hash, not for copies it will never use.
-        let seenIndex = Int(truncatingIfNeeded: hash % UInt64(ParseCache.slotCount))
-        guard seen[seenIndex] == hash else {
-            seen[seenIndex] = hash
+        guard keep, line.count <= ParseCache.longestLine else { return commands }
+        let seenIndex = Int(truncatingIfNeeded: lookup.hash % UInt64(ParseCache.slotCount))
+        guard seen[seenIndex] == lookup.hash else {
+            seen[seenIndex] = lookup.hash
             return commands
         }
+        let first = ParseCache.firstSlot(lookup.hash)
         slots[first + 1] = slots[first]
         slots[first] = Slot(line: Array(line), commands: commands)
         return commands
+    }
+
+    private static func firstSlot(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: (hash ^ hash >> 32) % UInt64(ParseCache.slotCount)) & ~1
     }
 }

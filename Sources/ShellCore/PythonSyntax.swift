@@ -384,24 +384,52 @@ extension PythonSyntax {
     /// A cheap first look at a script's line, before `isPython` makes a
     /// String of it: most lines of a replayed script are commands, and fall
     /// out after their first word.
+    /// Whether a word, its bytes packed little-endian, begins a Python
+    /// statement sockshell reads or refuses: import, from, print, and
+    /// `blockKeywords` (a unit test checks the two lists agree).
+    static func isStatementWord(packed: UInt64) -> Bool {
+        switch packed {
+        case 0x74726F706D69, 0x6D6F7266, 0x746E697270,  // import, from, print
+             0x656C696877, 0x726F66, 0x6669, 0x66696C65, 0x65736C65, 0x797274, 0x747065637865,  // while ... except
+             0x796C6C616E6966, 0x666564, 0x7373616C63, 0x68746977, 0x636E797361, 0x6164626D616C:  // finally ... lambda
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A quick test of a script line's bytes before `isPython`: false for
+    /// every line that cannot be Python (`socket s`, `bind s 127.0.0.1 0`).
+    /// A replayed script asks it of every line, so it reads the bytes once,
+    /// through the raw pointer, packing the first word (at most eight bytes)
+    /// into one integer to compare with the statement words.
     static func mayBePython(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let bytes = line.baseAddress else { return false }
+        let count = line.count
         var index = 0
-        while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
-        guard index < line.count else { return false }
-        if line[index] == UInt8(ascii: ">") || line[index] == UInt8(ascii: ".") { return true }
+        while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+        guard index < count else { return false }
+        if bytes[index] == UInt8(ascii: ">") || bytes[index] == UInt8(ascii: ".") { return true }
         let start = index
-        while index < line.count, isIdentifierStart(line[index]) || (0x30...0x39).contains(line[index]) { index += 1 }
+        while index < count {
+            let byte = bytes[index]
+            // A letter, `_`, or a digit after the first byte; wrapping
+            // subtraction makes each range one comparison.
+            guard (byte | 0x20) &- 0x61 < 26 || byte == 0x5F || (byte &- 0x30 < 10 && index > start) else { break }
+            index += 1
+        }
         guard index > start else { return false }
-        if index == line.count { return true }
-        switch line[index] {
+        if index == count { return true }
+        switch bytes[index] {
         case UInt8(ascii: "("), UInt8(ascii: "."), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: "="), UInt8(ascii: ":"): return true
         default: break
         }
-        if index - start <= 7 {
-            let word = String(decoding: UnsafeBufferPointer(rebasing: line[start..<index]), as: UTF8.self)
-            if word == "import" || word == "from" || word == "print" || blockKeywords.contains(word) { return true }
+        if index - start <= 8 {
+            var packed: UInt64 = 0
+            for offset in 0..<(index - start) { packed |= UInt64(bytes[start + offset]) << (8 * UInt64(offset)) }
+            if isStatementWord(packed: packed) { return true }
         }
-        while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
-        return index == line.count || line[index] == UInt8(ascii: "=") || line[index] == UInt8(ascii: ",")
+        while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+        return index == count || bytes[index] == UInt8(ascii: "=") || bytes[index] == UInt8(ascii: ",")
     }
 }

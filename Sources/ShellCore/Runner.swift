@@ -61,13 +61,19 @@ public final class Runner {
 
     /// A line as its UTF-8 bytes, as a script's lines are cut from the file.
     private func run(utf8 line: UnsafeBufferPointer<UInt8>, location: Location) throws -> Outcome {
-        if PythonSyntax.mayBePython(line) {
+        // A kept line is one that cannot be Python: it runs as it ran before.
+        let lookup = parseCache.lookUp(line)
+        if let commands = lookup.commands { return try run(commands, location: { _ in location }) }
+        // Only lines no session could read as Python are kept: whether `x`
+        // alone is Python depends on what `x` names by then.
+        let mayBePython = PythonSyntax.mayBePython(line)
+        if mayBePython {
             let text = String(decoding: line, as: UTF8.self)
             if PythonSyntax.isPython(text, session: session) { return try runPython(text, location: location) }
         }
         let commands: [ParsedCommand]
         do {
-            commands = try parseCache.commands(for: line)
+            commands = try parseCache.commands(for: line, after: lookup, keep: !mayBePython)
         } catch {
             return failedToParse(String(decoding: line, as: UTF8.self), error, location: location)
         }
@@ -242,9 +248,11 @@ public final class Runner {
     /// found at (before it, or in it: a wait begins by writing what was
     /// printed), with the write's error, as an uncaught BrokenPipeError ends
     /// a Python script; in every mode, since nobody can see the values.
-    func stopIfOutputLost(at location: Location?, command: ParsedCommand?) throws {
+    /// (The command is an autoclosure: this runs twice for every command, and
+    /// copying the command into an Optional each time showed in a replay.)
+    func stopIfOutputLost(at location: Location?, command: @autoclosure () -> ParsedCommand?) throws {
         guard let lost = output.takeWriteFailure() else { return }
-        _ = report(lost.errno, location: location, command: command)
+        _ = report(lost.errno, location: location, command: command())
         throw ExitRequest(code: 1)
     }
 

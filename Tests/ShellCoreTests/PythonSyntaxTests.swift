@@ -73,4 +73,18 @@ final class PythonSyntaxTests: XCTestCase {
         XCTAssertEqual(shell.one("socket.htons(1) + 1"), "SyntaxError: sockshell's Python runs calls, not operators: '+' is not supported")
         XCTAssertEqual(shell.one("print(nosuch)"), "NameError: name 'nosuch' is not defined")
     }
+
+    func testPackedStatementWordsAreTheKeywords() {
+        func packed(_ word: String) -> UInt64 {
+            var value: UInt64 = 0
+            for (offset, byte) in word.utf8.enumerated() { value |= UInt64(byte) << (8 * UInt64(offset)) }
+            return value
+        }
+        for word in ["import", "from", "print"] + PythonSyntax.blockKeywords {
+            XCTAssertTrue(PythonSyntax.isStatementWord(packed: packed(word)), word)
+        }
+        for word in ["socket", "close", "bind", "importx", "fro", "prin", "s"] {
+            XCTAssertFalse(PythonSyntax.isStatementWord(packed: packed(word)), word)
+        }
+    }
 }

@@ -23,6 +23,14 @@ final class ScriptTests: XCTestCase {
                        "six binds to port 0 get six ports: \(lines)")
     }
 
+    func testARepeatedLineBecomesPythonWhenItsNameIsKept() {
+        // `x` alone is a NameError until `x = 5` keeps a value, then Python
+        // that prints it: a reused parse of the command reading must not stick.
+        let lines = run("x\nx\nx\nx = 5\nx\nx\n")
+        XCTAssertEqual(lines, ["script:1: NameError: name 'x' is not defined", "script:2: NameError: name 'x' is not defined",
+                               "script:3: NameError: name 'x' is not defined", "5", "5"])
+    }
+
     func testRepeatedBadLinesFailEveryTime() {
         let lines = run(String(repeating: "echo (1, 2\nrecv nosuch\n", count: 4))
         var expected: [String] = []
