@@ -215,14 +215,12 @@ public struct Lexer {
         // and gdb's `shell` take it: no `;`, `#` or quotes of sockshell's own.
         skipSpace()
         if current == UInt8(ascii: "!") {
-            let start = position
             position += 1
             skipSpace()
             let command = text(from: position, to: bytes.count).trimmingSpaces
             // `!` alone is the command without its CMD: its usage error.
             let arguments = command.isEmpty ? [] : [Argument(kind: .string(command), column: column, text: command)]
             position = bytes.count
-            _ = start
             return [ParsedCommand(name: "!", arguments: arguments, redirect: nil, source: "!" + command)]
         }
         var result: [ParsedCommand] = []
@@ -667,52 +665,84 @@ func isIdentifier<S: StringProtocol>(_ text: S) -> Bool {
     return text.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
 }
 
-/// Python integer literals, from a word's UTF-8: decimal, `0x`, `0o`, `0b`,
-/// optional sign, `_` between digits. Nil for anything else, and for values
-/// beyond Int.
+/// An integer literal's parts, its grammar checked as Python's: a sign, a
+/// base prefix (`0x`, `0o`, `0b`), digits with single `_` between them (one
+/// may follow the prefix: `0x_1`), no leading zero in a decimal but zeros.
+struct IntegerLiteral {
+    let negative: Bool
+    let radix: Int
+    /// Where the digits (and their underscores) begin.
+    let digitsStart: Int
+    /// The digits after any leading zeros.
+    let significantDigits: Int
+
+    init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+            negative = bytes[index] == UInt8(ascii: "-")
+            index += 1
+        }
+        guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
+        var radix = 10
+        if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count {
+            switch bytes[index + 1] | 0x20 {
+            case UInt8(ascii: "x"): radix = 16
+            case UInt8(ascii: "o"): radix = 8
+            case UInt8(ascii: "b"): radix = 2
+            default: break
+            }
+            if radix != 10 { index += 2 }
+        }
+        let digitsStart = index
+        var digits = 0
+        var significantDigits = 0
+        // No `_` at the start; one may follow a base prefix, as in Python.
+        var previousWasUnderscore = radix == 10
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: "_") {
+                if previousWasUnderscore { return nil }
+                previousWasUnderscore = true
+                continue
+            }
+            guard let digit = hexValue(Unicode.Scalar(byte)), Int(digit) < radix else { return nil }
+            if digit != 0 || significantDigits > 0 { significantDigits += 1 }
+            digits += 1
+            previousWasUnderscore = false
+        }
+        guard digits > 0, !previousWasUnderscore else { return nil }
+        // Python rejects leading zeros in decimal ("010"), except all zeros.
+        if radix == 10, digits > 1, bytes[digitsStart] == UInt8(ascii: "0"), significantDigits > 0 { return nil }
+        self.negative = negative
+        self.radix = radix
+        self.digitsStart = digitsStart
+        self.significantDigits = significantDigits
+    }
+
+    /// Each digit's value, in order, underscores skipped.
+    func forEachDigit(of bytes: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
+        for index in digitsStart..<bytes.count where bytes[index] != UInt8(ascii: "_") {
+            body(Int(hexValue(Unicode.Scalar(bytes[index]))!))
+        }
+    }
+}
+
+/// Python integer literals that fit an Int: `80`, `-1`, `0x1F`, `0o17`,
+/// `0b101`, `1_000`; nil for anything else (a word, or one too large).
 func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-    var index = 0
-    var negative = false
-    if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-        negative = bytes[index] == UInt8(ascii: "-")
-        index += 1
-    }
-    guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
-    var radix = 10
-    if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count {
-        switch bytes[index + 1] | 0x20 {
-        case UInt8(ascii: "x"): radix = 16
-        case UInt8(ascii: "o"): radix = 8
-        case UInt8(ascii: "b"): radix = 2
-        default: break
-        }
-        if radix != 10 { index += 2 }
-    }
+    guard let literal = IntegerLiteral(bytes) else { return nil }
     var value = 0
-    var digits = 0
-    // No `_` at the start; one may follow a base prefix (`0x_1`), as in Python.
-    var previousWasUnderscore = radix == 10
-    while index < bytes.count {
-        let byte = bytes[index]
-        index += 1
-        if byte == UInt8(ascii: "_") {
-            if previousWasUnderscore { return nil }
-            previousWasUnderscore = true
-            continue
-        }
-        guard let digit = hexValue(Unicode.Scalar(byte)), Int(digit) < radix else { return nil }
-        let (shifted, overflowA) = value.multipliedReportingOverflow(by: radix)
-        let (sum, overflowB) = shifted.addingReportingOverflow(Int(digit))
-        if overflowA || overflowB { return nil }
+    var overflow = false
+    literal.forEachDigit(of: bytes) { digit in
+        let (shifted, overflowA) = value.multipliedReportingOverflow(by: literal.radix)
+        let (sum, overflowB) = shifted.addingReportingOverflow(digit)
+        overflow = overflow || overflowA || overflowB
         value = sum
-        digits += 1
-        previousWasUnderscore = false
     }
-    guard digits > 0, !previousWasUnderscore else { return nil }
-    // Python rejects leading zeros in decimal ("010"), except all zeros.
-    if radix == 10, digits > 1, bytes.first(where: { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: "+") }) == UInt8(ascii: "0"),
-       value != 0 { return nil }
-    return negative ? -value : value
+    if overflow { return nil }
+    return literal.negative ? -value : value
 }
 
 /// CPython's `sys.get_int_max_str_digits()`: a decimal literal longer than
@@ -732,42 +762,8 @@ enum BigInteger: Equatable {
 /// An integer literal too large for Int, in the grammar `parseInteger`
 /// reads; nil for anything that is no integer literal.
 func bigIntegerDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> BigInteger? {
-    var index = 0
-    var negative = false
-    if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
-        negative = bytes[index] == UInt8(ascii: "-")
-        index += 1
-    }
-    guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else { return nil }
-    var radix: UInt64 = 10
-    if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count {
-        switch bytes[index + 1] | 0x20 {
-        case UInt8(ascii: "x"): radix = 16
-        case UInt8(ascii: "o"): radix = 8
-        case UInt8(ascii: "b"): radix = 2
-        default: break
-        }
-        if radix != 10 { index += 2 } else if bytes.count - index > 1 { return nil }  // 0123 is no literal
-    }
-    // Check the grammar and count the digits before converting anything.
-    let digitsStart = index
-    var previousWasUnderscore = radix == 10
-    var digits = 0
-    var significantDigits = 0
-    while index < bytes.count {
-        let byte = bytes[index]
-        index += 1
-        if byte == UInt8(ascii: "_") {
-            if previousWasUnderscore { return nil }
-            previousWasUnderscore = true
-            continue
-        }
-        guard let digit = hexValue(Unicode.Scalar(byte)), UInt64(digit) < radix else { return nil }
-        if digit != 0 || significantDigits > 0 { significantDigits += 1 }
-        digits += 1
-        previousWasUnderscore = false
-    }
-    guard digits > 0, !previousWasUnderscore else { return nil }
+    guard let literal = IntegerLiteral(bytes) else { return nil }
+    let radix = UInt64(literal.radix), significantDigits = literal.significantDigits
     if radix == 10 && significantDigits > maximumIntegerDigits { return .tooManyDecimalDigits(significantDigits) }
     // 4300 decimal digits are 14,284 bits; a few digits more than that are
     // surely past the limit (the bound is loose by less than one digit).
@@ -775,12 +771,8 @@ func bigIntegerDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> BigInteger? {
     if bitsPerDigit > 0 && (significantDigits - 1) * bitsPerDigit >= 14_285 { return .beyondConversionLimit }
     // Little-endian limbs of 10^9, multiplied by the radix a digit at a time.
     var limbs: [UInt64] = [0]
-    index = digitsStart
-    while index < bytes.count {
-        let byte = bytes[index]
-        index += 1
-        if byte == UInt8(ascii: "_") { continue }
-        var carry = UInt64(hexValue(Unicode.Scalar(byte))!)
+    literal.forEachDigit(of: bytes) { digit in
+        var carry = UInt64(digit)
         for position in limbs.indices {
             let product = limbs[position] * radix + carry
             limbs[position] = product % 1_000_000_000
@@ -794,7 +786,7 @@ func bigIntegerDigits(_ bytes: UnsafeBufferPointer<UInt8>) -> BigInteger? {
         text += String(repeating: "0", count: 9 - part.count) + part
     }
     if text.count > maximumIntegerDigits { return .beyondConversionLimit }
-    return .digits(negative && text != "0" ? "-" + text : text)
+    return .digits(literal.negative && text != "0" ? "-" + text : text)
 }
 
 /// Python float literals such as `2.5`, `.5`, `1e-3`, `1_000.5`, `1e1_0`.

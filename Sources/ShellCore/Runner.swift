@@ -363,10 +363,11 @@ public final class Runner {
             let line = UnsafeBufferPointer(rebasing: text[lineStart..<lineEnd])
             let location = Location(file: name, line: number)
             let outcome: Outcome
-            if let bad = firstInvalidUTF8(line) {
+            // ASCII first: most lines are, and need no decoding.
+            if line.contains(where: { $0 >= 0x80 }), let bad = firstInvalidUTF8(line) {
                 // As python3 refuses a script that is not UTF-8, naming the
                 // line; the bytes never reach a socket as U+FFFD.
-                let error = ShellError("SyntaxError", "Non-UTF-8 code starting with '\\x\(hex2(bad))' in file \(name) on line \(number), "
+                let error = ShellError("SyntaxError", "Non-UTF-8 code starting with '\\x\(hexByte(line[bad.start]))' in file \(name) on line \(number), "
                                        + "but no encoding declared; see https://peps.python.org/pep-0263/ for details")
                 outcome = failedToParse(String(decoding: line, as: UTF8.self), error, location: location)
             } else {
@@ -436,25 +437,3 @@ extension String {
     }
 }
 
-/// The first byte of a line that is not well-formed UTF-8, if any.
-func firstInvalidUTF8(_ line: UnsafeBufferPointer<UInt8>) -> UInt8? {
-    guard line.contains(where: { $0 >= 0x80 }) else { return nil }
-    var iterator = line.makeIterator()
-    var decoder = UTF8()
-    var offset = 0
-    while true {
-        switch decoder.decode(&iterator) {
-        case .scalarValue(let scalar):
-            offset += UTF8.width(scalar)
-        case .emptyInput:
-            return nil
-        case .error:
-            return line[offset]
-        }
-    }
-}
-
-private func hex2(_ byte: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-}

@@ -15,7 +15,8 @@ func decodeUTF8Strictly(_ bytes: [UInt8]) throws -> String {
 }
 
 /// Where CPython's decoder stops: the range it reports and why.
-private func firstInvalidUTF8(_ bytes: [UInt8]) -> (start: Int, end: Int, reason: String)? {
+func firstInvalidUTF8<Bytes: RandomAccessCollection>(_ bytes: Bytes) -> (start: Int, end: Int, reason: String)?
+    where Bytes.Element == UInt8, Bytes.Index == Int {
     func continuation(_ index: Int) -> Bool { bytes[index] & 0xC0 == 0x80 }
     let count = bytes.count
     var index = 0

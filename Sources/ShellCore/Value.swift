@@ -151,17 +151,7 @@ public func pythonStringRepr(_ string: String) -> String {
     if isPlainASCII(string) { return "'" + string + "'" }
     let quote = pythonQuote(containsSingle: string.contains("'"), containsDouble: string.contains("\""))
     var text = String(quote)
-    for scalar in string.unicodeScalars {
-        switch scalar {
-        case "\\": text += "\\\\"
-        case "\t": text += "\\t"
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "'" where quote == "'": text += "\\'"
-        default:
-            if let escaped = escapedIfUnprintable(scalar) { text += escaped } else { text.unicodeScalars.append(scalar) }
-        }
-    }
+    for scalar in string.unicodeScalars { appendRepr(of: scalar, quote: quote, to: &text) }
     text.append(quote)
     return text
 }
@@ -175,18 +165,24 @@ public func pythonStringRepr(codePoints: [UInt32]) -> String {
             text += "\\u" + hex(point, width: 4)
             continue
         }
-        switch scalar {
-        case "\\": text += "\\\\"
-        case "\t": text += "\\t"
-        case "\n": text += "\\n"
-        case "\r": text += "\\r"
-        case "'" where quote == "'": text += "\\'"
-        default:
-            if let escaped = escapedIfUnprintable(scalar) { text += escaped } else { text.unicodeScalars.append(scalar) }
-        }
+        appendRepr(of: scalar, quote: quote, to: &text)
     }
     text.append(quote)
     return text
+}
+
+/// One character of a str's repr inside `quote`, as Python writes it.
+@inline(__always)
+private func appendRepr(of scalar: Unicode.Scalar, quote: Character, to text: inout String) {
+    switch scalar {
+    case "\\": text += "\\\\"
+    case "\t": text += "\\t"
+    case "\n": text += "\\n"
+    case "\r": text += "\\r"
+    case "'" where quote == "'": text += "\\'"
+    default:
+        if let escaped = escapedIfUnprintable(scalar) { text += escaped } else { text.unicodeScalars.append(scalar) }
+    }
 }
 
 /// Python's UnicodeEncodeError for a str with a lone surrogate, which no

@@ -19,6 +19,21 @@ public struct ChildProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        // The child has its copy of the read end; the write end is ours, or
+        // nobody's when the child did not start.
+        defer { _ = Glibc.close(fds[0]) }
+        do {
+            return ChildProcess(pid: try spawnShell(command, actions: &actions), input: fds[1])
+        } catch {
+            _ = Glibc.close(fds[1])
+            throw error
+        }
+    }
+
+    /// Starts `/bin/sh -c command`, SIGPIPE (which sockshell ignores) the
+    /// default again in the child, with `actions` on its descriptors (nil:
+    /// sockshell's own standard input, output and error).
+    private static func spawnShell(_ command: String, actions: UnsafePointer<posix_spawn_file_actions_t>?) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -31,13 +46,9 @@ public struct ChildProcess {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, &argv, environ)
-        _ = Glibc.close(fds[0])
-        guard result == 0 else {
-            _ = Glibc.close(fds[1])
-            throw Errno(rawValue: result)
-        }
-        return ChildProcess(pid: pid, input: fds[1])
+        let result = posix_spawn(&pid, "/bin/sh", actions, &attributes, &argv, environ)
+        guard result == 0 else { throw Errno(rawValue: result) }
+        return pid
     }
 
     /// The first executable `name` in `$PATH`, as a shell would find it.
@@ -71,20 +82,7 @@ public struct ChildProcess {
     /// is the default again in the child. The corresponding C functions are
     /// `posix_spawn` and `waitpid`.
     public static func run(shell command: String) throws -> Termination {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
-        let arguments = ["/bin/sh", "-c", command]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/sh", nil, &attributes, &argv, environ)
-        guard result == 0 else { throw Errno(rawValue: result) }
+        let pid = try spawnShell(command, actions: nil)
         // Ctrl-C reaches the child too (one process group); the child decides,
         // and sockshell waits for it either way.
         var status: Int32 = 0

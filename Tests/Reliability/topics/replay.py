@@ -174,22 +174,30 @@ def test_7_replay_text_display_of_a_peer_line_cannot_inject_a_command():
           "--check reads the peer's lines as recv's output\n" + replays[1].describe())
 
 
+def session_and_its_export(name, session):
+    """Runs SESSION with `export python` at its end, then the exported script;
+    returns sockshell's result and the script's stdout and stderr lines."""
+    script_path = os.path.join(WORK, name)
+    result = run(["-c", f"{session}; export python {script_path}"])
+    py = subprocess.run([sys.executable, script_path], capture_output=True, cwd=WORK, timeout=TIMEOUT)
+    return (result, py.stdout.decode("utf-8", "backslashreplace").split("\n")[:-1],
+            py.stderr.decode().split("\n")[:-1])
+
+
+def same_errors(result, script_errors):
+    return [re.sub(r"^<command>:\d+: ", "", line) for line in result.err_lines] == script_errors
+
+
 @test
 def test_7_replay_export_gives_print_and_print__distinct_variables():
-    script_path = os.path.join(WORK, "names.py")
-    session = ("socketpair print print_; sendall print b'to print_'; recv print_ 20; "
-               "socketpair len ConnectionError; sendall ConnectionError b'to len'; recv len 20; "
-               "socketpair KeyError KeyError_; sendall KeyError_ b'x'; recv KeyError 5; "
-               "close print_; sendall print b'gone'; close print; "
-               f"export python {script_path}")
-    result = run(["-c", session])
-    py = subprocess.run([sys.executable, script_path], capture_output=True, cwd=WORK, timeout=TIMEOUT)
-    shown = py.stdout.decode("utf-8", "backslashreplace").split("\n")[:-1]
-    shown_err = py.stderr.decode().split("\n")[:-1]
+    result, shown, shown_err = session_and_its_export("names.py", (
+        "socketpair print print_; sendall print b'to print_'; recv print_ 20; "
+        "socketpair len ConnectionError; sendall ConnectionError b'to len'; recv len 20; "
+        "socketpair KeyError KeyError_; sendall KeyError_ b'x'; recv KeyError 5; "
+        "close print_; sendall print b'gone'; close print"))
     expect(result, out=shown, note="the exported script prints what the session printed")
     check(shown[:3] == ["b'to print_'", "b'to len'", "b'x'"], f"the script mixed sockets up: {shown!r}")
-    check([re.sub(r"^<command>:\d+: ", "", line) for line in result.err_lines] == shown_err,
-          f"errors differ: session {result.err_lines!r}, script {shown_err!r}")
+    check(same_errors(result, shown_err), f"errors differ: session {result.err_lines!r}, script {shown_err!r}")
 
 
 @test
@@ -197,24 +205,19 @@ def test_7_replay_kept_values_and_peer_fields_export_to_python_that_prints_the_s
     # NAME = COMMAND keeps a value; $NAME, $NAME.peer and the address they
     # hold go into later commands; the exported script prints what sockshell
     # printed, errors included.
-    script_path = os.path.join(WORK, "values.py")
-    session = ("port = getservbyname http tcp; echo $port; create_server srv 127.0.0.1 0; where = getsockname srv; "
-               "create_connection c localhost $srv.port; accept srv conn; echo 'welcome,' $conn.peer; "
-               "host = gethostbyname localhost; sendall conn 'hi'; data = recv c; sendall conn $data; msg = recv c; "
-               "echo $msg $host; n = send c 'abc'; conn = gethostname; socket d; connect_ex d $host $port; "
-               "connect_ex d $where; setblocking d $n; info = getnameinfo $where NI_NUMERICHOST; echo $info; "
-               "gone = close d; echo $gone; echo $missing; "
-               f"export python {script_path}")
-    result = run(["-c", session])
-    py = subprocess.run([sys.executable, script_path], capture_output=True, cwd=WORK, timeout=TIMEOUT)
+    result, shown, shown_err = session_and_its_export("values.py", (
+        "port = getservbyname http tcp; echo $port; create_server srv 127.0.0.1 0; where = getsockname srv; "
+        "create_connection c localhost $srv.port; accept srv conn; echo 'welcome,' $conn.peer; "
+        "host = gethostbyname localhost; sendall conn 'hi'; data = recv c; sendall conn $data; msg = recv c; "
+        "echo $msg $host; n = send c 'abc'; conn = gethostname; socket d; connect_ex d $host $port; "
+        "connect_ex d $where; setblocking d $n; info = getnameinfo $where NI_NUMERICHOST; echo $info; "
+        "gone = close d; echo $gone; echo $missing"))
     # Each run has its own ephemeral ports: compare with them masked.
     masked = lambda lines: [re.sub(r"\b[1-9][0-9]{4}\b", "PORT", line) for line in lines]
-    shown = masked(py.stdout.decode("utf-8", "backslashreplace").split("\n")[:-1])
-    shown_err = py.stderr.decode().split("\n")[:-1]
-    check(masked(result.out_lines) == shown, f"session printed {result.out_lines!r}, the script {shown!r}")
+    check(masked(result.out_lines) == masked(shown), f"session printed {result.out_lines!r}, the script {shown!r}")
     check(shown[0] == "80" and shown[-1] == "None", f"unexpected values: {shown!r}")
-    check([re.sub(r"^<command>:\d+: ", "", line) for line in result.err_lines] == shown_err
-          and len(shown_err) == 2, f"errors differ: session {result.err_lines!r}, script {shown_err!r}")
+    check(same_errors(result, shown_err) and len(shown_err) == 2,
+          f"errors differ: session {result.err_lines!r}, script {shown_err!r}")
 
 
 RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
