@@ -24,6 +24,10 @@ indirect enum PythonObject {
     case socket(String)
     case function(module: String, name: String)
     case method(socket: String, name: String)
+    /// A builtin: `len`, `str`, `print`, ...
+    case builtin(String)
+    /// A method of a str, bytes or int value: `data.decode`.
+    case boundMethod(Value, String)
 }
 
 /// A call's command failed and the runner already printed its error.
@@ -89,6 +93,78 @@ enum PythonNames {
         }
     }
 
+    /// The Python functions that take keywords (those socket.py writes in
+    /// Python; C functions take none): their parameter names in order, the
+    /// name their TypeError gives, the word a command gets for a parameter
+    /// skipped before a later keyword, and the parameters sockshell has no
+    /// form of.
+    private struct Keywords {
+        let owner: String
+        let names: [String]
+        let skipped: [String?]
+        var positionalLimit: Int?
+        var unsupported: [String] = []
+    }
+
+    private static let keywords: [String: Keywords] = [
+        "socket": Keywords(owner: "socket.__init__", names: ["family", "type", "proto"], skipped: ["AF_INET", "SOCK_STREAM", "0"],
+                           unsupported: ["fileno"]),
+        "socketpair": Keywords(owner: "socketpair", names: ["family", "type"], skipped: ["AF_UNIX", "SOCK_STREAM"],
+                               unsupported: ["proto"]),
+        "getaddrinfo": Keywords(owner: "getaddrinfo", names: ["host", "port", "family", "type", "proto", "flags"],
+                                skipped: [nil, nil, "0", "0", "0", "0"]),
+        "create_connection": Keywords(owner: "create_connection", names: ["address", "timeout"], skipped: [nil, nil],
+                                      unsupported: ["source_address", "all_errors"]),
+        "create_server": Keywords(owner: "create_server", names: ["address", "family", "backlog"], skipped: [nil, "AF_INET", nil],
+                                  positionalLimit: 1, unsupported: ["reuse_port", "dualstack_ipv6"]),
+        "getfqdn": Keywords(owner: "getfqdn", names: ["name"], skipped: [nil]),
+    ]
+
+    /// A call's arguments in the order its command takes them: keywords
+    /// put in their places, a skipped parameter given its default.
+    static func placing(_ keywords: [(String, PythonObject)], after positional: [PythonObject],
+                        for callee: PythonObject) throws -> [PythonObject] {
+        var name = "", owner = ""
+        switch callee {
+        case .function(let module, let function):
+            name = module == "socket" ? function : ""
+            owner = function
+        case .method(_, let method):
+            name = ""
+            owner = "socket.\(method)"
+        default: break
+        }
+        guard let table = Self.keywords[name] else {
+            if keywords.isEmpty { return positional }
+            throw ShellError.type("\(owner)() takes no keyword arguments")
+        }
+        if let limit = table.positionalLimit, positional.count > limit {
+            throw ShellError.type("\(table.owner)() takes \(limit) positional argument but \(positional.count) were given")
+        }
+        guard !keywords.isEmpty else { return positional }
+        var placed: [PythonObject?] = positional
+        for (keyword, object) in keywords {
+            if table.unsupported.contains(keyword) {
+                throw ShellError("SyntaxError", "sockshell's \(table.owner)() has no \(keyword)=")
+            }
+            guard let position = table.names.firstIndex(of: keyword) else {
+                throw ShellError.type("\(table.owner)() got an unexpected keyword argument '\(keyword)'")
+            }
+            if position < positional.count {
+                throw ShellError.type("\(table.owner)() got multiple values for argument '\(keyword)'")
+            }
+            while placed.count <= position { placed.append(nil) }
+            placed[position] = object
+        }
+        return try placed.enumerated().map { position, object in
+            if let object { return object }
+            guard let word = table.skipped[position] else {
+                throw ShellError.type("\(table.owner)() missing required argument: '\(table.names[position])'")
+            }
+            return .literal(try Lexer.literal(word))
+        }
+    }
+
     /// CPython's "Did you mean" (Python/suggestions.c): the nearest name
     /// by its Levenshtein distance, a case change costing half a move.
     static func suggestion(for name: String, among candidates: [String]) -> String? {
@@ -139,7 +215,9 @@ extension Runner {
         if echo { output.value("sock> " + escapedLine(line.trimmingSpaces)) }
         recording?.command(line.trimmingSpaces)
         do {
-            try execute(try PythonSyntax.statement(line), location: location)
+            let statement = try PythonSyntax.statement(line)
+            if case .print = statement {} else { flushPendingPrint() }
+            try execute(statement, location: location)
             try stopIfOutputLost(at: location, command: nil)
             return .succeeded
         } catch let exit as ExitRequest {
@@ -149,6 +227,15 @@ extension Runner {
         } catch {
             return report(error, location: location, command: nil)
         }
+    }
+
+    /// What `print(..., end='')` left without its newline: the next print
+    /// continues it, and anything else (or the line's end at the prompt)
+    /// shows it first.
+    func flushPendingPrint() {
+        guard let pending = session.pendingPrint else { return }
+        session.pendingPrint = nil
+        emitValue(pending)
     }
 
     private func execute(_ statement: PythonStatement, location: Location?) throws {
@@ -165,15 +252,24 @@ extension Runner {
                 throw ShellError("ModuleNotFoundError", "No module named '\(module)' (sockshell knows socket, select and time)")
             }
             session.pythonStarImports.insert(module)
-        case .print(let items):
-            let texts = try items.map { try text(of: evaluate($0, location: location), repr: false) }
-            emitValue(texts.joined(separator: " "))
+        case .print(let items, let keywords):
+            try printItems(items.map { try evaluate($0, location: location) },
+                           keywords.map { ($0.0, try evaluate($0.1, location: location)) })
         case .expression(let expression):
-            if case .call(let callee, let arguments) = expression {
-                let target = try evaluate(callee, location: location)
-                try run(call: target, arguments.map { try evaluate($0, location: location) }, newNames: [],
-                        keep: nil, location: location)
-                return
+            if case .call(let calleeExpression, let argumentExpressions, let keywordExpressions) = expression {
+                let callee = try evaluate(calleeExpression, location: location)
+                if isCommand(callee) {
+                    // The command prints its own value, as it does typed.
+                    try run(call: callee, try argumentExpressions.map { try evaluate($0, location: location) },
+                            keywords: try keywordExpressions.map { ($0.0, try evaluate($0.1, location: location)) },
+                            newNames: [], keep: nil, location: location)
+                    return
+                }
+                if case .builtin("print") = callee {
+                    try printItems(try argumentExpressions.map { try evaluate($0, location: location) },
+                                   try keywordExpressions.map { ($0.0, try evaluate($0.1, location: location)) })
+                    return
+                }
             }
             let object = try evaluate(expression, location: location)
             let shown = try text(of: object, repr: true)
@@ -183,14 +279,62 @@ extension Runner {
         }
     }
 
+    /// `print(*ITEMS, sep=' ', end='\n')`.
+    private func printItems(_ items: [PythonObject], _ keywords: [(String, PythonObject)]) throws {
+        var separator = " ", end = "\n"
+        for (key, object) in keywords {
+            let value = try self.value(of: object)
+            switch key {
+            case "sep", "end":
+                let text: String
+                switch value {
+                case .none: text = key == "sep" ? " " : "\n"
+                case .str(let string): text = string
+                default: throw ShellError.type("\(key) must be None or a string, not \(PythonOperations.typeName(of: value))")
+                }
+                if key == "sep" { separator = text } else { end = text }
+            case "flush": break
+            case "file":
+                guard value == .none else { throw ShellError("SyntaxError", "sockshell's print writes to the screen only, not to file=") }
+            default:
+                throw ShellError.type("'\(key)' is an invalid keyword argument for print()")
+            }
+        }
+        var text = (session.pendingPrint ?? "") + (try items.map { try self.text(of: $0, repr: false) }.joined(separator: separator)) + end
+        session.pendingPrint = nil
+        guard text.hasSuffix("\n") else {
+            // The part up to its last newline shows now; the rest waits for the line's end.
+            if let newline = text.lastIndex(of: "\n") {
+                emitValue(String(text[..<newline]))
+                text = String(text[text.index(after: newline)...])
+            }
+            session.pendingPrint = text
+            return
+        }
+        text.removeLast()
+        emitValue(text)
+    }
+
+    private func isCommand(_ callee: PythonObject) -> Bool {
+        switch callee {
+        case .method, .function: return true
+        default: return false
+        }
+    }
+
     private func assign(_ targets: [String], _ expression: PythonExpression, location: Location?) throws {
-        guard case .call(let calleeExpression, let argumentExpressions) = expression else {
+        guard case .call(let calleeExpression, let argumentExpressions, let keywordExpressions) = expression else {
             let object = try evaluate(expression, location: location)
             try keep(object, as: targets)
             return
         }
         let callee = try evaluate(calleeExpression, location: location)
         let arguments = try argumentExpressions.map { try evaluate($0, location: location) }
+        let keywords = try keywordExpressions.map { ($0.0, try evaluate($0.1, location: location)) }
+        guard isCommand(callee) else {
+            try keep(try call(callee, arguments, keywords, location: location), as: targets)
+            return
+        }
         let command = try self.command(for: callee)
         // A call that makes sockets names them after its targets, as the
         // command takes its new names first: `s = socket.socket()` is
@@ -203,13 +347,13 @@ extension Runner {
             }
             for target in targets { session.variables[target] = nil }
             // These commands print nothing, as Python's assignment does.
-            try run(call: callee, arguments, newNames: targets, keep: nil, location: location)
+            try run(call: callee, arguments, keywords: keywords, newNames: targets, keep: nil, location: location)
             return
         }
         if command.name == "accept", targets.count == 2 {
             // `conn, addr = srv.accept()`: the new socket is conn, addr the address.
             try run(call: callee, arguments + [.literal(Argument(kind: .word(targets[0]), column: 1, text: targets[0]))],
-                    newNames: [], keep: Runner.scratch, location: location)
+                    keywords: keywords, newNames: [], keep: Runner.scratch, location: location)
             let value = session.variables.removeValue(forKey: Runner.scratch)
             if case .tuple(let items)? = value, items.count == 2 { session.variables[targets[1]] = items[1] }
             return
@@ -218,10 +362,10 @@ extension Runner {
             if session.contains(targets[0]) {
                 throw ShellError("ValueError", "'\(targets[0])' names an open socket: keep the value under another name")
             }
-            try run(call: callee, arguments, newNames: [], keep: targets[0], location: location)
+            try run(call: callee, arguments, keywords: keywords, newNames: [], keep: targets[0], location: location)
             return
         }
-        try run(call: callee, arguments, newNames: [], keep: Runner.scratch, location: location)
+        try run(call: callee, arguments, keywords: keywords, newNames: [], keep: Runner.scratch, location: location)
         let value = session.variables.removeValue(forKey: Runner.scratch) ?? .none
         try keep(.value(value), as: targets)
     }
@@ -242,7 +386,8 @@ extension Runner {
         let items: [Value]
         switch value {
         case .tuple(let values), .list(let values): items = values
-        default: throw ShellError.type("cannot unpack non-iterable \(typeName(of: value)) object")
+        case .str, .bytes, .dict: items = try PythonOperations.elements(value)
+        default: throw ShellError.type("cannot unpack non-iterable \(PythonOperations.typeName(of: value)) object")
         }
         guard items.count == targets.count else {
             if items.count > targets.count { throw ShellError.value("too many values to unpack (expected \(targets.count))") }
@@ -266,16 +411,37 @@ extension Runner {
             }
             return command
         default:
-            let value = try self.value(of: callee)
-            throw ShellError.type("'\(typeName(of: value))' object is not callable")
+            throw ShellError.type("'\(typeName(of: callee))' object is not callable")
+        }
+    }
+
+    /// A call in the middle of an expression: its value, not printed.
+    private func call(_ callee: PythonObject, _ arguments: [PythonObject], _ keywords: [(String, PythonObject)],
+                      location: Location?) throws -> PythonObject {
+        switch callee {
+        case .builtin("print"):
+            try printItems(arguments, keywords)
+            return .value(.none)
+        case .builtin(let name):
+            return .value(try PythonOperations.callBuiltin(name, try arguments.map(value(of:)),
+                                                           keywords: try keywords.map { ($0.0, try value(of: $0.1)) }))
+        case .boundMethod(let receiver, let name):
+            return .value(try PythonOperations.callMethod(receiver, name, try arguments.map(value(of:)),
+                                                          keywords: try keywords.map { ($0.0, try value(of: $0.1)) }))
+        case .method, .function:
+            try run(call: callee, arguments, keywords: keywords, newNames: [], keep: Runner.scratch, location: location)
+            return .value(session.variables.removeValue(forKey: Runner.scratch) ?? .none)
+        default:
+            throw ShellError.type("'\(typeName(of: callee))' object is not callable")
         }
     }
 
     /// Runs the call's command. With `keep` the value is kept under that
     /// name instead of printed (a scratch name, for a value used in the line).
-    private func run(call callee: PythonObject, _ arguments: [PythonObject], newNames: [String], keep: String?,
-                     location: Location?) throws {
+    private func run(call callee: PythonObject, _ positional: [PythonObject], keywords: [(String, PythonObject)],
+                     newNames: [String], keep: String?, location: Location?) throws {
         let command = try self.command(for: callee)
+        let arguments = try PythonNames.placing(keywords, after: positional, for: callee)
         var words: [Argument] = newNames.map { Argument(kind: .word($0), column: 1, text: $0) }
         if case .method(let socket, let method) = callee {
             words.append(Argument(kind: .word(socket), column: 1, text: socket))
@@ -311,7 +477,7 @@ extension Runner {
         switch object {
         case .tuple(let items): count = items.count
         case .value(.tuple(let items)): count = items.count
-        default: throw ShellError.type("\(method)(): \(familyName) address must be tuple, not \(typeName(of: try value(of: object)))")
+        default: throw ShellError.type("\(method)(): \(familyName) address must be tuple, not \(typeName(of: object))")
         }
         if family == AF_INET, count != 2 { throw ShellError.type("AF_INET address must be a pair (host, port)") }
         if family == AF_INET6, !(2...4).contains(count) {
@@ -346,27 +512,58 @@ extension Runner {
             return try self.attribute(attribute, of: try evaluate(base, location: location))
         case .index(let base, let position):
             let container = try value(of: try evaluate(base, location: location))
-            guard case .int(let index) = try value(of: try evaluate(position, location: location)) else {
-                throw ShellError("SyntaxError", "sockshell indexes with an int only")
+            return .value(try PythonOperations.index(container, try value(of: try evaluate(position, location: location))))
+        case .slice(let base, let start, let stop, let step):
+            let container = try value(of: try evaluate(base, location: location))
+            func part(_ expression: PythonExpression?) throws -> Value? {
+                try expression.map { try value(of: try evaluate($0, location: location)) }
             }
-            let items: [Value]
-            switch container {
-            case .tuple(let values), .list(let values): items = values
-            case .bytes(let bytes): items = bytes.map { .int(Int($0)) }
-            case .str(let text): items = text.map { .str(String($0)) }
-            default: throw ShellError.type("'\(typeName(of: container))' object is not subscriptable")
+            return .value(try PythonOperations.slice(container, try part(start), try part(stop), try part(step)))
+        case .binary(let operation, let leftExpression, let rightExpression):
+            let left = try evaluate(leftExpression, location: location)
+            if operation == "and" || operation == "or" {
+                let truth = PythonOperations.truthy(try value(of: left))
+                return truth == (operation == "or") ? left : try evaluate(rightExpression, location: location)
             }
-            let resolved = index < 0 ? index + items.count : index
-            guard items.indices.contains(resolved) else {
-                throw ShellError("IndexError", "\(typeName(of: container)) index out of range")
+            let right = try evaluate(rightExpression, location: location)
+            return .value(try PythonOperations.binary(operation, try operand(left), try operand(right)))
+        case .unary(let operation, let operandExpression):
+            return .value(try PythonOperations.unary(operation, try operand(try evaluate(operandExpression, location: location))))
+        case .conditional(let condition, let yes, let no):
+            let truth = PythonOperations.truthy(try value(of: try evaluate(condition, location: location)))
+            return try evaluate(truth ? yes : no, location: location)
+        case .formatted(let parts):
+            var text = ""
+            for part in parts {
+                switch part {
+                case .text(let piece): text += piece
+                case .field(let expression, let conversion, let spec):
+                    let value = try PythonOperations.convert(try self.value(of: try evaluate(expression, location: location)), conversion)
+                    text += try PythonOperations.format(value, spec: spec)
+                }
             }
-            return .value(items[resolved])
-        case .call(let calleeExpression, let argumentExpressions):
-            // A call inside the line: its value, not printed.
+            return .value(.str(text))
+        case .call(let calleeExpression, let argumentExpressions, let keywordExpressions):
             let callee = try evaluate(calleeExpression, location: location)
             let arguments = try argumentExpressions.map { try evaluate($0, location: location) }
-            try run(call: callee, arguments, newNames: [], keep: Runner.scratch, location: location)
-            return .value(session.variables.removeValue(forKey: Runner.scratch) ?? .none)
+            let keywords = try keywordExpressions.map { ($0.0, try evaluate($0.1, location: location)) }
+            return try call(callee, arguments, keywords, location: location)
+        }
+    }
+
+    /// A value an operator works on: a big integer literal is refused in
+    /// words, not taken for an object.
+    private func operand(_ object: PythonObject) throws -> Value {
+        if case .literal(let argument) = object {
+            if case .bigInteger = argument.kind { throw ShellError("OverflowError", "integer past 64 bits: sockshell's Python keeps integers in 64 bits") }
+            if case .surrogateString = argument.kind { throw ShellError("SyntaxError", "sockshell's Python computes nothing on a str with a lone surrogate") }
+        }
+        switch object {
+        case .socket, .module, .function, .method, .builtin, .boundMethod:
+            // Python compares them by identity; sockshell names them instead.
+            throw ShellError.type("unsupported operand type for a \(typeName(of: object)) in sockshell's Python")
+        default:
+            return try value(of: object)
         }
     }
 
@@ -378,6 +575,12 @@ extension Runner {
         if name == "exit" || name == "quit" { return .function(module: "builtins", name: name) }
         for module in session.pythonStarImports.sorted() {
             if let object = try? attribute(name, of: .module(module)) { return object }
+        }
+        if name == "print" || PythonOperations.builtins.contains(name) { return .builtin(name) }
+        if PythonOperations.unsupportedBuiltins.contains(name) {
+            let advice = name == "open" ? " (sendfile and recvall > FILE read and write files)"
+                : name == "range" || name == "enumerate" ? " (sockshell runs one call a line)" : ""
+            throw ShellError("SyntaxError", "sockshell's Python has no \(name)()\(advice)")
         }
         throw ShellError.name(name)
     }
@@ -396,9 +599,18 @@ extension Runner {
         case .socket(let socket):
             if PythonNames.socketAttributes.contains(name) { return .method(socket: socket, name: name) }
             throw attributeError("'socket' object", name, among: PythonNames.socketAttributes)
+        case .function, .method, .builtin, .boundMethod:
+            throw ShellError("AttributeError", "'builtin_function_or_method' object has no attribute '\(name)'")
         default:
             let value = try self.value(of: object)
-            throw ShellError("SyntaxError", "sockshell's Python calls sockets and modules only, not \(typeName(of: value)).\(name)")
+            let known = PythonOperations.attributes(of: value)
+            if known.contains(name) {
+                if case .str = value { return .boundMethod(value, name) }
+                if case .bytes = value { return .boundMethod(value, name) }
+                if PythonOperations.integer(value) != nil { return .boundMethod(value, name) }
+                throw ShellError("SyntaxError", "sockshell's Python has no \(PythonOperations.typeName(of: value)).\(name)()")
+            }
+            throw attributeError("'\(PythonOperations.typeName(of: value))' object", name, among: known)
         }
     }
 
@@ -419,8 +631,19 @@ extension Runner {
         case .list(let items): return .list(try items.map(value(of:)))
         case .module(let name): return .verbatim("<module '\(name)'>")
         case .socket(let name): return .verbatim(socketRepr(try session.entry(named: name)))
-        case .function(_, let name): return .verbatim("<built-in function \(name)>")
+        case .function(_, let name), .builtin(let name): return .verbatim("<built-in function \(name)>")
         case .method(_, let name): return .verbatim("<built-in method \(name) of socket object>")
+        case .boundMethod(let receiver, let name):
+            return .verbatim("<built-in method \(name) of \(PythonOperations.typeName(of: receiver)) object>")
+        }
+    }
+
+    private func typeName(of object: PythonObject) -> String {
+        switch object {
+        case .socket: return "socket"
+        case .module: return "module"
+        case .function, .method, .builtin, .boundMethod: return "builtin_function_or_method"
+        default: return (try? value(of: object)).map(PythonOperations.typeName(of:)) ?? "object"
         }
     }
 
@@ -471,7 +694,7 @@ extension Runner {
             let arguments = try items.map(argument(for:))
             return Argument(kind: .list(arguments), column: 1, text: "[" + arguments.map(\.text).joined(separator: ", ") + "]")
         case .value(let value): return argument(for: value)
-        case .module, .function, .method:
+        case .module, .function, .method, .builtin, .boundMethod:
             throw ShellError("SyntaxError", "sockshell passes values, sockets and constants to a call, not \(try value(of: object).repr)")
         }
     }
@@ -487,24 +710,12 @@ extension Runner {
         case .bytes(let bytes): kind = .bytes(bytes)
         case .tuple(let items): kind = .tuple(items.map(argument(for:)))
         case .list(let items): kind = .list(items.map(argument(for:)))
-        case .enumMember(_, let name, _): kind = .word(name)
+        // Flags or'ed together reach the command as their number.
+        case .enumMember(_, let name, let number): kind = name.contains("|") ? .integer(number) : .word(name)
         default: kind = .string(value.repr)
         }
-        return Argument(kind: kind, column: 1, text: value.repr)
-    }
-
-    private func typeName(of value: Value) -> String {
-        switch value {
-        case .none: return "NoneType"
-        case .bool: return "bool"
-        case .int, .enumMember: return "int"
-        case .float: return "float"
-        case .str: return "str"
-        case .bytes: return "bytes"
-        case .tuple: return "tuple"
-        case .list: return "list"
-        case .dict: return "dict"
-        case .verbatim: return "object"
-        }
+        let text: String
+        if case .enumMember(_, let name, let number) = value { text = name.contains("|") ? String(number) : name } else { text = value.repr }
+        return Argument(kind: kind, column: 1, text: text)
     }
 }

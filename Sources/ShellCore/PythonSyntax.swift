@@ -10,21 +10,38 @@ indirect enum PythonExpression {
     case literal(Argument)
     case name(String)
     case attribute(PythonExpression, String)
-    case call(PythonExpression, [PythonExpression])
+    /// A call, its positional arguments and its `NAME=VALUE` keywords.
+    case call(PythonExpression, [PythonExpression], [(String, PythonExpression)])
     case tuple([PythonExpression])
     case list([PythonExpression])
     case index(PythonExpression, PythonExpression)
+    /// `BASE[START:STOP:STEP]`, each part optional.
+    case slice(PythonExpression, PythonExpression?, PythonExpression?, PythonExpression?)
+    /// `A + B`, `A and B`, `A == B`, `A not in B`, ...
+    case binary(String, PythonExpression, PythonExpression)
+    /// `-A`, `+A`, `~A`, `not A`.
+    case unary(String, PythonExpression)
+    /// `A if CONDITION else B`.
+    case conditional(PythonExpression, PythonExpression, PythonExpression)
+    /// An f-string: its text and its `{EXPRESSION!CONVERSION:SPEC}` fields.
+    case formatted([PythonFormatPart])
+}
+
+enum PythonFormatPart {
+    case text(String)
+    case field(PythonExpression, conversion: Character?, spec: String)
 }
 
 enum PythonStatement {
     case importModules([String])
     /// `from MODULE import *`.
     case importAll(String)
-    /// `NAME = EXPR`, or `A, B = EXPR` with two or more targets.
+    /// `NAME = EXPR`, or `A, B = EXPR` with two or more targets; `NAME += EXPR`
+    /// is `NAME = NAME + EXPR`.
     case assign([String], PythonExpression)
     case expression(PythonExpression)
-    /// `print(...)` or Python 2's `print x, y`.
-    case print([PythonExpression])
+    /// `print(...)` with its keywords (`sep=`, `end=`), or Python 2's `print x, y`.
+    case print([PythonExpression], [(String, PythonExpression)])
 }
 
 enum PythonSyntax {
@@ -56,16 +73,26 @@ enum PythonSyntax {
         }
         func skipSpace() { while index < text.count, text[index] == 0x20 || text[index] == 0x09 { index += 1 } }
         var current: UInt8? { index < text.count ? text[index] : nil }
+        // A literal or a bracket first: no command starts so.
+        if let first = current, startsExpression(first) { return true }
         guard let word = identifier() else { return false }
         let direct = current
         if direct == UInt8(ascii: "(") || direct == UInt8(ascii: ".") || direct == UInt8(ascii: "[") { return true }
+        // A string's prefix: b'...', f'...', r'...'.
+        if word.count <= 2, direct == UInt8(ascii: "'") || direct == UInt8(ascii: "\"") { return true }
         if CommandTable.lookup(word) != nil && word != "print" {
             return false
         }
-        if word == "import" || word == "from" || word == "print" || blockKeywords.contains(word) {
+        if word == "import" || word == "from" || word == "print" || word == "not" || blockKeywords.contains(word) {
             return direct == nil || direct == 0x20 || direct == 0x09 || direct == UInt8(ascii: ":")
         }
         skipSpace()
+        // An operator after a name that is no command: `x + 1`, `data += more`, `x == y`.
+        if let next = current, next != UInt8(ascii: "="), isOperator(next) { return true }
+        if index + 1 < text.count, text[index] == UInt8(ascii: "="), text[index + 1] == UInt8(ascii: "=") { return true }
+        let wordStart = index
+        if let following = identifier(), ["and", "or", "in", "is", "if", "not"].contains(following) { return true }
+        index = wordStart
         guard let next = current else {
             // A name alone: a kept value, a socket, a module, or a name `from socket import *` gave.
             return session.variables[word] != nil || session.contains(word) || session.pythonModules.contains(word)
@@ -82,8 +109,37 @@ enum PythonSyntax {
         }
         if (value == "b" || value == "B"), current == UInt8(ascii: "'") || current == UInt8(ascii: "\"") { return true }
         if current == UInt8(ascii: "(") || current == UInt8(ascii: ".") || current == UInt8(ascii: "[") { return true }
+        if value.count <= 2, current == UInt8(ascii: "'") || current == UInt8(ascii: "\"") { return true }
         skipSpace()
-        return current == nil && CommandTable.lookup(value) == nil
+        // `x = a + b` is Python; `port = getservbyname http` keeps its command.
+        if current == nil { return CommandTable.lookup(value) == nil }
+        if CommandTable.lookup(value) != nil { return false }
+        if let next = current, isOperator(next) || next == UInt8(ascii: ",") { return true }
+        if let following = identifier(), ["and", "or", "in", "is", "if", "not"].contains(following) { return true }
+        return false
+    }
+
+    /// The first byte of a line that is an expression: a quote, a digit, a
+    /// bracket, a sign.
+    static func startsExpression(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "'"), UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"),
+             UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "~"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The bytes that begin a Python operator after a name.
+    static func isOperator(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "|"),
+             UInt8(ascii: "&"), UInt8(ascii: "^"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "!"):
+            return true
+        default:
+            return false
+        }
     }
 
     private static func isIdentifierStart(_ byte: UInt8) -> Bool {
@@ -103,6 +159,10 @@ enum PythonToken: Equatable {
     /// A str, bytes or number literal, as its text.
     case literal(String)
     case punctuation(String)
+    /// `r'...'` or `rb'...'`: the text between the quotes, as it is.
+    case raw(String, bytes: Bool)
+    /// `f'...'`: the text between the quotes, read by the parser.
+    case formatted(String, raw: Bool, quote: Character)
 }
 
 struct PythonTokenizer {
@@ -118,24 +178,45 @@ struct PythonTokenizer {
             let column = index + 1
             if c == " " || c == "\t" || c == "\r" || c == "\n" { index += 1; continue }
             if c == "#" { break }
-            let isBytesPrefix = (c == "b" || c == "B") && index + 1 < characters.count
-                && (characters[index + 1] == "'" || characters[index + 1] == "\"")
-            if c == "'" || c == "\"" || isBytesPrefix {
-                let start = index
-                if isBytesPrefix { index += 1 }
+            // A string's prefix: b, r, u, f and the pairs of b or f with r.
+            var prefix = ""
+            var look = index
+            while look < characters.count, look - index < 2, "bBrRuUfF".unicodeScalars.contains(characters[look]) {
+                prefix.unicodeScalars.append(characters[look])
+                look += 1
+            }
+            let prefixes: Set<String> = ["b", "r", "u", "f", "br", "rb", "fr", "rf"]
+            if !prefixes.contains(prefix.lowercased()) || look >= characters.count
+                || (characters[look] != "'" && characters[look] != "\"") {
+                prefix = ""
+            }
+            if c == "'" || c == "\"" || !prefix.isEmpty {
+                let lowered = prefix.lowercased()
+                index += prefix.unicodeScalars.count
                 let quote = characters[index]
+                let isTriple = index + 2 < characters.count && characters[index + 1] == quote && characters[index + 2] == quote
+                if isTriple {
+                    throw ShellError("SyntaxError", "sockshell reads one line at a time: no triple-quoted strings")
+                }
+                let bodyStart = index + 1
                 index += 1
                 while index < characters.count, characters[index] != quote {
                     if characters[index] == "\\" { index += 1 }
                     index += 1
                 }
                 guard index < characters.count else {
-                    throw ShellError.syntax("unterminated \(isBytesPrefix ? "bytes" : "string") literal", column: column)
+                    let kind = lowered.contains("b") ? "bytes" : lowered.contains("f") ? "f-string" : "string"
+                    throw ShellError.syntax("unterminated \(kind == "f-string" ? "string" : kind) literal", column: column)
                 }
+                let body = String(String.UnicodeScalarView(characters[bodyStart..<index]))
                 index += 1
-                var literal = String.UnicodeScalarView()
-                literal.append(contentsOf: characters[start..<index])
-                result.append((.literal(String(literal)), column))
+                if lowered.contains("f") {
+                    result.append((.formatted(body, raw: lowered.contains("r"), quote: Character(quote)), column))
+                } else if lowered.contains("r") {
+                    result.append((.raw(body, bytes: lowered.contains("b")), column))
+                } else {
+                    result.append((.literal((lowered == "b" ? "b" : "") + String(Character(quote)) + body + String(Character(quote))), column))
+                }
                 continue
             }
             if ("0"..."9").contains(c) || (c == "." && index + 1 < characters.count && ("0"..."9").contains(characters[index + 1])) {
@@ -160,7 +241,12 @@ struct PythonTokenizer {
                 continue
             }
             let two = index + 1 < characters.count ? String(String.UnicodeScalarView([c, characters[index + 1]])) : ""
-            if ["==", "!=", "<=", ">=", "**", "//", "->", "+=", "-="].contains(two) {
+            if ["==", "!=", "<=", ">=", "**", "//", "->", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=", "<<", ">>"].contains(two) {
+                if (two == "**" || two == "//" || two == "<<" || two == ">>"), index + 2 < characters.count, characters[index + 2] == "=" {
+                    result.append((.punctuation(two + "="), column))
+                    index += 3
+                    continue
+                }
                 result.append((.punctuation(two), column))
                 index += 2
                 continue
@@ -177,11 +263,11 @@ struct PythonParser {
     var index = 0
     /// Brackets and calls open around `index`: each is a frame of this
     /// recursion, so the parser refuses where CPython's does (200).
-    private var nesting = 0
+    fileprivate var nesting = 0
 
     init(tokens: [(token: PythonToken, column: Int)]) { self.tokens = tokens }
 
-    private var current: PythonToken? { index < tokens.count ? tokens[index].token : nil }
+    fileprivate var current: PythonToken? { index < tokens.count ? tokens[index].token : nil }
     private var column: Int { index < tokens.count ? tokens[index].column : (tokens.last.map { $0.column + 1 } ?? 1) }
 
     private func invalid() -> ShellError {
@@ -251,7 +337,12 @@ struct PythonParser {
                 if current == nil { break }
                 items.append(try expression())
             }
-            return .print(items)
+            return .print(items, [])
+        case .name("print")? where index + 1 == tokens.count:
+            index += 1
+            return .print([], [])
+        case .name(let word)? where ["del", "return", "yield", "raise", "global", "nonlocal", "assert", "pass", "break", "continue"].contains(word):
+            throw ShellError("SyntaxError", "sockshell's Python runs calls and assignments, not '\(word)'")
         default:
             break
         }
@@ -272,8 +363,18 @@ struct PythonParser {
             let value = try expressionList()
             return .assign(targets, value)
         }
+        if targets.count == 1, probe < tokens.count, case .punctuation(let operation) = tokens[probe].token,
+           operation.count >= 2, operation.hasSuffix("="), !["==", "!=", "<=", ">="].contains(operation) {
+            // `data += conn.recv(1024)`: data = data + conn.recv(1024).
+            index = probe + 1
+            let value = try expressionList()
+            return .assign(targets, .binary(String(operation.dropLast()), .name(targets[0]), value))
+        }
         let value = try expressionList()
-        if case .call(.name("print"), let arguments) = value { return .print(arguments) }
+        if current == .punctuation("=") {
+            throw ShellError("SyntaxError", "sockshell's Python assigns to names only (NAME = ..., A, B = ...)")
+        }
+        if case .call(.name("print"), let arguments, let keywords) = value { return .print(arguments, keywords) }
         return .expression(value)
     }
 
@@ -289,12 +390,125 @@ struct PythonParser {
         return .tuple(items)
     }
 
-    private mutating func expression() throws -> PythonExpression {
+    /// Brackets, calls and operators nest this recursion: refused past
+    /// CPython's own limit (200), as the command language refuses it.
+    private mutating func deeper() throws {
         guard nesting < Lexer.maximumNesting else { throw ShellError.syntax("too many nested parentheses", column: column) }
         nesting += 1
+    }
+
+    mutating func expression() throws -> PythonExpression {
+        try deeper()
         defer { nesting -= 1 }
         if current == .punctuation("=") || current == .punctuation("==") { throw invalid() }
-        var value = try primary()
+        if current == .name("lambda") { throw ShellError("SyntaxError", "sockshell's Python has no lambda") }
+        let value = try disjunction()
+        guard current == .name("if") else { return value }
+        index += 1
+        let condition = try disjunction()
+        guard current == .name("else") else { throw ShellError.syntax("expected 'else' after 'if' expression", column: column) }
+        index += 1
+        return .conditional(condition, value, try expression())
+    }
+
+    private mutating func disjunction() throws -> PythonExpression {
+        var value = try conjunction()
+        while current == .name("or") {
+            index += 1
+            value = .binary("or", value, try conjunction())
+        }
+        return value
+    }
+
+    private mutating func conjunction() throws -> PythonExpression {
+        var value = try negation()
+        while current == .name("and") {
+            index += 1
+            value = .binary("and", value, try negation())
+        }
+        return value
+    }
+
+    private mutating func negation() throws -> PythonExpression {
+        guard current == .name("not") else { return try comparison() }
+        index += 1
+        try deeper()
+        defer { nesting -= 1 }
+        return .unary("not", try negation())
+    }
+
+    /// `A < B < C` is `A < B and B < C`, each operand evaluated once in
+    /// Python; sockshell evaluates a chain's middle operands twice, so it
+    /// reads a chain only of operands without calls.
+    private mutating func comparison() throws -> PythonExpression {
+        var left = try bitwise(0)
+        var result: PythonExpression?
+        while true {
+            var operation: String
+            switch current {
+            case .punctuation(let text)? where ["==", "!=", "<", ">", "<=", ">="].contains(text): operation = text; index += 1
+            case .name("in")?: operation = "in"; index += 1
+            case .name("not")? where index + 1 < tokens.count && tokens[index + 1].token == .name("in"):
+                operation = "not in"; index += 2
+            case .name("is")?:
+                index += 1
+                operation = "is"
+                if current == .name("not") { operation = "is not"; index += 1 }
+            default:
+                return result ?? left
+            }
+            let right = try bitwise(0)
+            let step = PythonExpression.binary(operation, left, right)
+            if let earlier = result {
+                if case .call = left { throw ShellError("SyntaxError", "sockshell's Python does not chain comparisons of calls") }
+                result = .binary("and", earlier, step)
+            } else {
+                result = step
+            }
+            left = right
+        }
+    }
+
+    private static let levels: [[String]] = [["|"], ["^"], ["&"], ["<<", ">>"], ["+", "-"], ["*", "/", "//", "%", "@"]]
+
+    private mutating func bitwise(_ level: Int) throws -> PythonExpression {
+        guard level < Self.levels.count else { return try factor() }
+        var value = try bitwise(level + 1)
+        while case .punctuation(let operation)? = current, Self.levels[level].contains(operation) {
+            index += 1
+            if operation == "@" { throw ShellError("SyntaxError", "sockshell's Python has no '@' operator") }
+            value = .binary(operation, value, try bitwise(level + 1))
+        }
+        return value
+    }
+
+    private mutating func factor() throws -> PythonExpression {
+        guard case .punctuation(let sign)? = current, sign == "-" || sign == "+" || sign == "~" else { return try power() }
+        let start = column
+        index += 1
+        // A negative number literal is one literal (so -9223372036854775808
+        // and -2**200 are read as CPython reads them), unless ** follows.
+        if sign == "-", case .literal(let text)? = current, let first = text.unicodeScalars.first,
+           ("0"..."9").contains(first) || first == ".",
+           !(index + 1 < tokens.count && tokens[index + 1].token == .punctuation("**")) {
+            index += 1
+            return try postfix(.literal(try number("-" + text, column: start)))
+        }
+        try deeper()
+        defer { nesting -= 1 }
+        return .unary(sign, try factor())
+    }
+
+    private mutating func power() throws -> PythonExpression {
+        let base = try postfix(try primary())
+        guard take("**") else { return base }
+        try deeper()
+        defer { nesting -= 1 }
+        return .binary("**", base, try factor())
+    }
+
+    private mutating func postfix(_ start: PythonExpression) throws -> PythonExpression {
+        var value = start
         while true {
             if take(".") {
                 guard case .name(let attribute)? = current else { throw invalid() }
@@ -302,31 +516,52 @@ struct PythonParser {
                 value = .attribute(value, attribute)
             } else if take("(") {
                 var arguments: [PythonExpression] = []
+                var keywords: [(String, PythonExpression)] = []
                 while !take(")") {
                     guard current != nil else { throw ShellError.syntax("'(' was never closed", column: column) }
-                    if case .name? = current, index + 1 < tokens.count, tokens[index + 1].token == .punctuation("=") {
-                        throw ShellError("SyntaxError", "sockshell passes arguments by position only, not as keywords")
+                    if current == .punctuation("*") || current == .punctuation("**") {
+                        throw ShellError("SyntaxError", "sockshell's Python passes arguments one by one, not unpacked with * or **")
                     }
-                    arguments.append(try expression())
+                    if case .name(let keyword)? = current, index + 1 < tokens.count, tokens[index + 1].token == .punctuation("=") {
+                        index += 2
+                        if keywords.contains(where: { $0.0 == keyword }) {
+                            throw ShellError("SyntaxError", "keyword argument repeated: \(keyword)")
+                        }
+                        keywords.append((keyword, try expression()))
+                    } else {
+                        if !keywords.isEmpty {
+                            throw ShellError("SyntaxError", "positional argument follows keyword argument")
+                        }
+                        arguments.append(try expression())
+                    }
                     if !take(",") {
                         try expect(")")
                         break
                     }
                 }
-                value = .call(value, arguments)
+                value = .call(value, arguments, keywords)
             } else if take("[") {
-                let position = try expression()
-                try expect("]")
-                value = .index(value, position)
+                func part() throws -> PythonExpression? {
+                    if current == .punctuation(":") || current == .punctuation("]") { return nil }
+                    return try expression()
+                }
+                let first = try part()
+                if take(":") {
+                    let stop = try part()
+                    var step: PythonExpression?
+                    if take(":") { step = try part() }
+                    try expect("]")
+                    value = .slice(value, first, stop, step)
+                } else {
+                    guard let position = first else { throw invalid() }
+                    if current == .punctuation(",") { throw ShellError("SyntaxError", "sockshell indexes with one int or a slice") }
+                    try expect("]")
+                    value = .index(value, position)
+                }
             } else {
-                break
+                return value
             }
         }
-        if let current, case .punctuation(let operation) = current,
-           ["+", "-", "*", "/", "%", "|", "&", "^", "<", ">", "==", "!=", "<=", ">=", "**", "//"].contains(operation) {
-            throw ShellError("SyntaxError", "sockshell's Python runs calls, not operators: '\(operation)' is not supported")
-        }
-        return value
     }
 
     /// A literal read by the command language's lexer; a word it reads as
@@ -351,14 +586,25 @@ struct PythonParser {
             }
         case .literal(let text):
             index += 1
-            return .literal(try number(text, column: start))
-        case .punctuation("-"):
-            index += 1
-            guard case .literal(let text)? = current, let first = text.unicodeScalars.first, ("0"..."9").contains(first) || first == "." else {
-                throw ShellError("SyntaxError", "sockshell's Python runs calls, not operators: '-' is not supported")
+            var value = PythonExpression.literal(try number(text, column: start))
+            // 'a' 'b' is one literal, as Python joins adjacent strings.
+            while case .literal(let next)? = current, let quote = next.unicodeScalars.last, quote == "'" || quote == "\"" {
+                index += 1
+                value = .binary("+", value, .literal(try number(next, column: start)))
             }
+            return value
+        case .raw(let body, let isBytes):
             index += 1
-            return .literal(try number("-" + text, column: start))
+            if isBytes {
+                guard body.unicodeScalars.allSatisfy(\.isASCII) else {
+                    throw ShellError.syntax("bytes can only contain ASCII literal characters", column: start)
+                }
+                return .literal(Argument(kind: .bytes(Array(body.utf8)), column: start, text: "rb" + pythonStringRepr(body)))
+            }
+            return .literal(Argument(kind: .string(body), column: start, text: "r" + pythonStringRepr(body)))
+        case .formatted(let body, let raw, let quote):
+            index += 1
+            return .formatted(try PythonParser.formatParts(body, raw: raw, quote: quote, column: start, nesting: nesting))
         case .punctuation("("), .punctuation("["):
             let isTuple = token == .punctuation("(")
             let closer = isTuple ? ")" : "]"
@@ -368,15 +614,109 @@ struct PythonParser {
             while !take(closer) {
                 guard current != nil else { throw ShellError.syntax("'\(isTuple ? "(" : "[")' was never closed", column: start) }
                 items.append(try expression())
+                if current == .name("for") {
+                    throw ShellError("SyntaxError", "sockshell's Python has no comprehensions (for inside brackets)")
+                }
                 if take(",") { sawComma = true; continue }
                 try expect(closer)
                 break
             }
             if isTuple && items.count == 1 && !sawComma { return items[0] }
             return isTuple ? .tuple(items) : .list(items)
+        case .punctuation("{"):
+            throw ShellError("SyntaxError", "sockshell's Python has no dict or set displays ({...})")
         default:
             throw invalid()
         }
+    }
+
+    /// An f-string's text and fields: `{{` and `}}` are braces, each field
+    /// an expression with an optional `!r`/`!s`/`!a` and `:SPEC`.
+    static func formatParts(_ body: String, raw: Bool, quote: Character, column: Int, nesting: Int) throws -> [PythonFormatPart] {
+        let characters = Array(body)
+        var parts: [PythonFormatPart] = []
+        var text = ""
+        func flushText() throws {
+            guard !text.isEmpty else { return }
+            if raw {
+                parts.append(.text(text))
+            } else {
+                // The escapes of the text between fields, as a str literal reads them.
+                let literal = try Lexer.literal(String(quote) + text + String(quote))
+                if case .string(let value) = literal.kind { parts.append(.text(value)) }
+                else { throw ShellError("SyntaxError", "sockshell's f-strings cannot hold a lone surrogate") }
+            }
+            text = ""
+        }
+        var index = 0
+        while index < characters.count {
+            let c = characters[index]
+            if c == "}" {
+                guard index + 1 < characters.count, characters[index + 1] == "}" else {
+                    throw ShellError.syntax("f-string: single '}' is not allowed", column: column)
+                }
+                text.append("}")
+                index += 2
+                continue
+            }
+            guard c == "{" else {
+                text.append(c)
+                if c == "\\", !raw, index + 1 < characters.count { text.append(characters[index + 1]); index += 1 }
+                index += 1
+                continue
+            }
+            if index + 1 < characters.count, characters[index + 1] == "{" { text.append("{"); index += 2; continue }
+            try flushText()
+            // The field ends at the first } outside brackets and strings.
+            var end = index + 1
+            var depth = 0
+            var inString: Character?
+            var split: Int?
+            var bang: Int?
+            while end < characters.count {
+                let d = characters[end]
+                if let open = inString {
+                    if d == open { inString = nil }
+                } else if d == "'" || d == "\"" {
+                    inString = d
+                } else if d == "(" || d == "[" || d == "{" {
+                    depth += 1
+                } else if d == ")" || d == "]" || (d == "}" && depth > 0) {
+                    depth -= 1
+                } else if d == "}" {
+                    break
+                } else if depth == 0, d == "!", end + 1 < characters.count, characters[end + 1] != "=", bang == nil, split == nil {
+                    bang = end
+                } else if depth == 0, d == ":", split == nil {
+                    split = end
+                }
+                end += 1
+            }
+            guard end < characters.count else { throw ShellError.syntax("f-string: expecting '}'", column: column) }
+            let expressionEnd = bang ?? split ?? end
+            let source = String(characters[(index + 1)..<expressionEnd])
+            guard !source.allSatisfy({ $0 == " " }) else {
+                throw ShellError.syntax("f-string: empty expression not allowed", column: column)
+            }
+            var conversion: Character?
+            if let bang {
+                let letters = String(characters[(bang + 1)..<(split ?? end)])
+                guard letters.count == 1, let letter = letters.first, "rsa".contains(letter) else {
+                    throw ShellError.syntax("f-string: invalid conversion character: expected 's', 'r', or 'a'", column: column)
+                }
+                conversion = letter
+            }
+            let spec = split.map { String(characters[($0 + 1)..<end]) } ?? ""
+            if spec.contains("{") { throw ShellError("SyntaxError", "sockshell's f-strings take no nested {} in a format spec") }
+            var parser = PythonParser(tokens: try PythonTokenizer.tokens(source))
+            parser.nesting = nesting + 1
+            let expression = try parser.expressionList()
+            guard parser.current == nil else { throw ShellError.syntax("f-string: invalid syntax", column: column) }
+            parts.append(.field(expression, conversion: conversion, spec: spec))
+            index = end + 1
+        }
+        try flushText()
+        return parts
     }
 }
 
@@ -389,7 +729,7 @@ extension PythonSyntax {
     /// `blockKeywords` (a unit test checks the two lists agree).
     static func isStatementWord(packed: UInt64) -> Bool {
         switch packed {
-        case 0x74726F706D69, 0x6D6F7266, 0x746E697270,  // import, from, print
+        case 0x74726F706D69, 0x6D6F7266, 0x746E697270, 0x746F6E,  // import, from, print, not
              0x656C696877, 0x726F66, 0x6669, 0x66696C65, 0x65736C65, 0x797274, 0x747065637865,  // while ... except
              0x796C6C616E6966, 0x666564, 0x7373616C63, 0x68746977, 0x636E797361, 0x6164626D616C:  // finally ... lambda
             return true
@@ -409,7 +749,7 @@ extension PythonSyntax {
         var index = 0
         while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
         guard index < count else { return false }
-        if bytes[index] == UInt8(ascii: ">") || bytes[index] == UInt8(ascii: ".") { return true }
+        if bytes[index] == UInt8(ascii: ">") || bytes[index] == UInt8(ascii: ".") || startsExpression(bytes[index]) { return true }
         let start = index
         while index < count {
             let byte = bytes[index]
@@ -421,7 +761,8 @@ extension PythonSyntax {
         guard index > start else { return false }
         if index == count { return true }
         switch bytes[index] {
-        case UInt8(ascii: "("), UInt8(ascii: "."), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: "="), UInt8(ascii: ":"): return true
+        case UInt8(ascii: "("), UInt8(ascii: "."), UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: "="), UInt8(ascii: ":"),
+             UInt8(ascii: "'"), UInt8(ascii: "\""): return true
         default: break
         }
         if index - start <= 8 {
@@ -430,6 +771,18 @@ extension PythonSyntax {
             if isStatementWord(packed: packed) { return true }
         }
         while index < count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
-        return index == count || bytes[index] == UInt8(ascii: "=") || bytes[index] == UInt8(ascii: ",")
+        guard index < count else { return true }
+        let next = bytes[index]
+        if next == UInt8(ascii: "=") || next == UInt8(ascii: ",") || isOperator(next) { return true }
+        // `x and y`, `x in y`, `x is None`, `x if c else y`, `x not in y`.
+        var end = index
+        while end < count, end - index < 4, (bytes[end] | 0x20) &- 0x61 < 26 { end += 1 }
+        switch end - index {
+        case 2: return (bytes[index] == 0x6F && bytes[index + 1] == 0x72) || (bytes[index] == 0x69 && (bytes[index + 1] == 0x6E
+                || bytes[index + 1] == 0x73 || bytes[index + 1] == 0x66))
+        case 3: return (bytes[index] == 0x61 && bytes[index + 1] == 0x6E && bytes[index + 2] == 0x64)
+                || (bytes[index] == 0x6E && bytes[index + 1] == 0x6F && bytes[index + 2] == 0x74)
+        default: return false
+        }
     }
 }

@@ -47,6 +47,8 @@ public final class Runner {
     /// Throws `ExitRequest` for `quit`/`exit`.
     @discardableResult
     public func run<Line: StringProtocol>(line: Line, location: Location? = nil) throws -> Outcome {
+        // At the prompt a line's end shows what print(..., end='') left.
+        defer { if location == nil, session.pendingPrint != nil { flushPendingPrint() } }
         if PythonSyntax.isPython(String(line), session: session) {
             return try runPython(String(line), location: location)
         }
@@ -88,6 +90,7 @@ public final class Runner {
 
     /// Runs parsed commands in order; `location` names each for error lines.
     private func run(_ commands: [ParsedCommand], location: (Int) -> Location?) throws -> Outcome {
+        if session.pendingPrint != nil { flushPendingPrint() }
         var result = Outcome.succeeded
         for (index, parsed) in commands.enumerated() {
             // Ctrl-C between commands stops a script that never waits (a
@@ -117,6 +120,7 @@ public final class Runner {
 
     /// `-c 'CMD; CMD'`: errors name the command by its place, `<command>:N`.
     public func run(commandString text: String) throws -> Outcome {
+        defer { if session.pendingPrint != nil { flushPendingPrint() } }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.contains(where: { PythonSyntax.isPython(String($0), session: session) }) {
             // A Python line is known only as the lines before it run (a kept
@@ -350,6 +354,7 @@ public final class Runner {
     /// lies: splitting a String would run grapheme breaking over the whole
     /// script and copy every line.
     private func run(utf8 text: UnsafeBufferPointer<UInt8>, name: String) throws -> Outcome {
+        defer { if session.pendingPrint != nil { flushPendingPrint() } }
         var result = Outcome.succeeded
         var number = 0
         var lineStart = 0

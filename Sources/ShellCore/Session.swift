@@ -55,6 +55,9 @@ public final class Session {
     /// names it imported with `from MODULE import *`.
     public var pythonModules: Set<String> = []
     public var pythonStarImports: Set<String> = []
+    /// What a Python `print(..., end='')` wrote after its last newline: the
+    /// next print continues the line, anything else shows it first.
+    var pendingPrint: String?
     /// The longest line `recvline`/`recvuntil` will gather before giving up.
     public var maxLine = 1 << 20
     /// `socket.setdefaulttimeout`: given to every new socket.
