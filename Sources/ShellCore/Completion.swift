@@ -6,13 +6,26 @@ public enum Completion {
     public enum Candidates: Equatable {
         /// These words (already filtered by the prefix being completed).
         case words([String])
+        /// Names after a dot on a Python line (`s.con`, `socket.AF_`), as
+        /// Python's rlcompleter gives them: a callable's ends in `(`, or `()`
+        /// when it takes no argument, and nothing is added after the word
+        /// (Python's readline module appends no space).
+        case pythonNames([String])
         /// File names: the terminal's own file-name completion should run.
         case paths
     }
 
+    /// Where the terminal's word being completed starts: after the last of
+    /// these. `.` stays inside words (`socket.AF_INET`, `s.connect`).
+    public static let wordBreakCharacters = " \t\n\"';()[],>@"
+
     /// Candidates for the word that ends at the end of `linePrefix` (the line
     /// up to the cursor).
     public static func candidates(linePrefix: String, session: Session) -> Candidates {
+        if PythonSyntax.isPython(linePrefix, session: session),
+           let names = pythonAttributes(linePrefix: linePrefix, session: session) {
+            return .pythonNames(names)
+        }
         var (words, current) = split(linePrefix)
         // `NAME = COMMAND ...` completes as the command does.
         if words.count >= 2, words[1] == "=" { words.removeFirst(2) }
@@ -69,6 +82,70 @@ public enum Completion {
         }
         return .words(filter(options, current))
     }
+
+    /// On a Python line, what may follow `NAME.` at the cursor, also inside
+    /// a call's arguments (`s.setsockopt(socket.SOL_`): a session socket's
+    /// methods and attributes (`dir(socket.socket)`), the names of an
+    /// imported `socket` module and its constants, `time.sleep` and
+    /// `select.select`. As rlcompleter, `_` names only once `_` is typed, and
+    /// `__` names once `__` is. Nil when the word has no dot.
+    static func pythonAttributes(linePrefix: String, session: Session) -> [String]? {
+        // The terminal's word (`x=s.re` if `=` is typed without spaces), and
+        // the dotted name at its end (`s.re`).
+        let word = String(linePrefix.reversed().prefix { !wordBreakCharacters.contains($0) }.reversed())
+        let tail = String(word.reversed().prefix { $0 == "_" || $0 == "." || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
+                            .reversed())
+        guard let dot = tail.lastIndex(of: ".") else { return nil }
+        let base = String(tail[..<dot]), typed = String(tail[tail.index(after: dot)...])
+        let lead = word.dropLast(tail.count)
+        let names: [String]
+        let isCallable: (String) -> Bool
+        let takesNoArgument: Set<String>
+        if session.contains(base) {
+            names = PythonNames.socketAttributes
+            isCallable = { !socketDataAttributes.contains($0) }
+            takesNoArgument = socketMethodsWithoutArguments
+        } else if session.pythonModules.contains(base) {
+            switch base {
+            case "socket":
+                names = PythonNames.socketModuleNames.filter { $0 != "__builtins__" } + PythonConstants.byName.keys
+                isCallable = { PythonConstants.byName[$0] == nil && !socketModuleDataNames.contains($0) }
+                takesNoArgument = ["has_dualstack_ipv6"]
+            case "time": names = ["sleep"]; isCallable = { _ in true }; takesNoArgument = []
+            case "select": names = ["select"]; isCallable = { _ in true }; takesNoArgument = []
+            default: names = []; isCallable = { _ in false }; takesNoArgument = []
+            }
+        } else {
+            return []
+        }
+        let hidden = typed.isEmpty ? "_" : typed == "_" ? "__" : nil
+        let offered = names.filter { name in name.hasPrefix(typed) && !(hidden.map { name.hasPrefix($0) } ?? false) }
+        return Array(Set(offered)).sorted().map { name in
+            let suffix = !isCallable(name) ? "" : takesNoArgument.contains(name) ? "()" : "("
+            return lead + base + "." + name + suffix
+        }
+    }
+
+    /// `dir(socket.socket())`'s names that rlcompleter gives no `(`: the
+    /// properties and the data (CPython 3.11).
+    static let socketDataAttributes: Set<String> = [
+        "__doc__", "__module__", "__slots__", "__weakref__", "_closed", "_io_refs", "family", "proto", "timeout", "type",
+    ]
+
+    /// The socket methods rlcompleter completes with `()`: their signature
+    /// takes no argument (CPython 3.11).
+    static let socketMethodsWithoutArguments: Set<String> = [
+        "__dir__", "__enter__", "__getstate__", "__hash__", "__reduce__", "__repr__", "__sizeof__", "__str__",
+        "_decref_socketios", "accept", "close", "detach", "dup", "get_inheritable",
+    ]
+
+    /// The socket module's names besides its constants that are no callable:
+    /// modules, strings, sets, a bool (CPython 3.11).
+    static let socketModuleDataNames: Set<String> = [
+        "AF_DECnet", "_GLOBAL_DEFAULT_TIMEOUT", "_LOCALHOST", "_LOCALHOST_V6", "__all__", "__cached__", "__doc__",
+        "__file__", "__loader__", "__name__", "__package__", "__spec__", "_blocking_errnos", "_socket", "array",
+        "errno", "has_ipv6", "io", "os", "selectors", "sys",
+    ]
 
     /// The complete words before the cursor and the partial word at it.
     static func split(_ line: String) -> (words: [String], current: String) {

@@ -198,8 +198,8 @@ final class InteractiveTerminal {
                 return result
             }, keymap)
         }
-        // `.` stays inside words (socket.AF_INET); `@`, `(`, `,` and `[` end them.
-        rl_completer_word_break_characters = UnsafePointer(strdup(" \t\n\"';()[],>@"))
+        // `.` stays inside words (socket.AF_INET, s.connect); `@`, `(`, `,` and `[` end them.
+        rl_completer_word_break_characters = UnsafePointer(strdup(Completion.wordBreakCharacters))
         rl_attempted_completion_function = { text, start, end in
             rl_attempted_completion_over = 1
             guard let session = InteractiveTerminal.session, let buffer = rl_line_buffer else { return nil }
@@ -209,13 +209,17 @@ final class InteractiveTerminal {
                 return rl_completion_matches(text, rl_filename_completion_function)
             case .words(let words):
                 InteractiveTerminal.completionWords = words
-                return rl_completion_matches(text) { _, state in
-                    if state == 0 { InteractiveTerminal.completionIndex = 0 }
-                    let words = InteractiveTerminal.completionWords
-                    guard InteractiveTerminal.completionIndex < words.count else { return nil }
-                    InteractiveTerminal.completionIndex += 1
-                    return strdup(words[InteractiveTerminal.completionIndex - 1])
-                }
+            case .pythonNames(let names):
+                // As at Python's prompt: `s.connect(` and `socket.AF_INET` get no space after them.
+                rl_completion_suppress_append = 1
+                InteractiveTerminal.completionWords = names
+            }
+            return rl_completion_matches(text) { _, state in
+                if state == 0 { InteractiveTerminal.completionIndex = 0 }
+                let words = InteractiveTerminal.completionWords
+                guard InteractiveTerminal.completionIndex < words.count else { return nil }
+                InteractiveTerminal.completionIndex += 1
+                return strdup(words[InteractiveTerminal.completionIndex - 1])
             }
         }
     }

@@ -14,7 +14,8 @@ enum ManualContents {
                 + "or resolver call on a session of named sockets, and every value and error prints exactly as "
                 + "Python's interactive shell prints it for the same call.",
             "With no SCRIPT and no -c, sockshell gives the prompt when stdin is a terminal (GNU readline: line "
-                + "editing, history, tab completion that knows the session's sockets), else it runs the commands "
+                + "editing, history, tab completion that knows the session's sockets and, on a Python line, "
+                + "their methods and an imported module's names after a dot), else it runs the commands "
                 + "on stdin, without a prompt. 'sockshell SCRIPT ARG...' runs SCRIPT ('-' is stdin) as "
                 + "'python3 script.py ARG...' runs a script: the options end at SCRIPT (or at -c's commands), "
                 + "and in its commands $0 is its path and $1, $2, ... its arguments, each one argument, a number "

@@ -54,3 +54,46 @@ def test_completion_of_socket_fields_after_a_dollar():
                       what="the fields listed")
     finally:
         term.close()
+
+
+def test_completion_of_python_attributes():
+    # Issue 12 item 4: after `s.` a socket's methods, after `socket.` the
+    # module's names, as Python's rlcompleter: `(` after a callable, no space.
+    term = Screen(ENV)
+    try:
+        term.prompt_ready()
+        term.send("import socket\r")
+        term.wait_for_line("sock> import socket")
+        term.prompt_ready()
+        term.send("s = socket.socket()\r")
+        term.wait_for_line("sock> s = socket.socket()")
+        term.prompt_ready()
+
+        def line_is(text):
+            # The cursor's row is the prompt and `text`, the cursor right after it: no space was added.
+            def check(rows):
+                y, x = term.cursor()
+                return term.emulator.display[y].rstrip() == "sock> " + text and x == len("sock> " + text)
+            return check
+
+        term.send("s.getsockn\t")
+        term.wait_for(line_is("s.getsockname("), what="s.getsockname( with the cursor after the (")
+        term.send(")\r")
+        term.wait_for_line("('0.0.0.0', 0)")
+        term.prompt_ready()
+        # connect and connect_ex: the first Tab completes what they share; as
+        # in bash, the next two list both.
+        term.send("s.con\t")
+        term.wait_for(line_is("s.connect"), what="s.connect, the common part")
+        term.send("\t\t")
+        term.wait_for(lambda rows: any("s.connect(" in row and "s.connect_ex(" in row for row in rows),
+                      what="s.connect( and s.connect_ex( listed")
+        term.send("\x15")
+        term.prompt_ready()
+        # A constant gets no `(`, also inside a call's arguments.
+        term.send("socket.AF_IN\t")
+        term.wait_for(line_is("socket.AF_INET"), what="socket.AF_INET, the common part")
+        term.send("\x15s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEA\t")
+        term.wait_for(line_is("s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR"), what="SO_REUSEADDR completed")
+    finally:
+        term.close()
