@@ -287,6 +287,73 @@ def row_replay(cfg, runner, ss, tmp):
     add_row(f"replay, info: Python unrolled to {5 * n:,} lines", fmt_ms(a), fmt_ms(c), a / c, "(info)", None)
 
 
+def row_replay_python(cfg, runner, ss, tmp):
+    """The replay row's calls written as Python, one call a line, and the
+    very same file run by `sockshell FILE` and by `python3 FILE`. Every line
+    is a statement whose output is the same in both (a bare expression would
+    print its value in sockshell, as at Python's prompt, and nothing in
+    python3 running a file), so the two print the same bytes but for the
+    ports the kernel picks. No loop: sockshell reads no blocks, so the file
+    is unrolled, and CPython compiles all of it before the first call."""
+    n = cfg["replay"]
+    log(f"replay python ({5 * n} Python lines, and as many on a socketpair)")
+    # The replay row's five calls, exactly as its Python peer's loop body.
+    calls = ("s = socket.socket()\n"
+             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+             "s.bind(('127.0.0.1', 0))\n"
+             "print(s.getsockname())\n"
+             "s.close()\n")
+    script = os.path.join(tmp, "replay_python.py")
+    with open(script, "w") as f:
+        f.write("import socket\n" + calls * n)
+    # The same in a loop, as a Python user writes it: CPython's best case.
+    loop = os.path.join(tmp, "replay_python_loop.py")
+    with open(loop, "w") as f:
+        f.write(f"import socket\nfor _ in range({n}):\n" + "".join("    " + line + "\n" for line in calls.splitlines()))
+    # Five calls on a socketpair, with a kept value: what goes in comes out,
+    # so nothing piles up in either socket's buffer.
+    pair_calls = ("a.sendall(b'ping')\n"
+                  "x = b.recv(4)\n"
+                  "b.sendall(x)\n"
+                  "print(a.recv(4))\n"
+                  "print(b.getsockname())\n")
+    pair = os.path.join(tmp, "replay_python_pair.py")
+    with open(pair, "w") as f:
+        f.write("import socket\na, b = socket.socketpair()\n" + pair_calls * n)
+    # Both must print the same thing before either is timed (ports masked).
+    for path, masked in ((script, True), (pair, False)):
+        outs = []
+        for cmd in ([ss, path], [PY, path]):
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True)
+            if done.returncode != 0:
+                raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {done.stderr.decode(errors='replace').strip()[-300:]}")
+            out = done.stdout
+            if masked:
+                out = b"".join(line.rsplit(b",", 1)[0] + b"\n" for line in out.splitlines())
+            outs.append(out)
+        if outs[0] != outs[1]:
+            raise RuntimeError(f"sockshell and python3 print different things for {os.path.basename(path)}")
+    commands = {"sockshell": [ss, script], "python": [PY, script], "python-loop": [PY, loop],
+                "sockshell-pair": [ss, pair], "python-pair": [PY, pair]}
+    times = runner.compare(commands, cfg["script_rounds"], cfg["script_runs"])
+    a, b, c, d, e = (median(times[k]) for k in commands)
+    ok, miss = at_most(a / b, 1.0)
+    add_row(f"replay, Python syntax: {5 * n:,} lines, `sockshell F.py` vs `python3 F.py`",
+            fmt_ms(a), fmt_ms(b), a / b, "ratio <= 1.0", ok, miss)
+    ok, miss = at_most(d / e, 1.0)
+    add_row(f"replay, Python syntax, on a socketpair: {5 * n:,} lines, the same file",
+            fmt_ms(d), fmt_ms(e), d / e, "ratio <= 1.0", ok, miss)
+    add_row(f"replay, Python syntax, info: vs the same calls in a Python loop",
+            fmt_ms(a), fmt_ms(c), a / c, "(info)", None)
+    notes.append("replay, Python syntax: one file of Python lines (`import socket`, then "
+                 "`s = socket.socket()`, `s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)`, "
+                 "`s.bind(('127.0.0.1', 0))`, `print(s.getsockname())`, `s.close()` N times; on a socketpair "
+                 "`a.sendall(b'ping')`, `x = b.recv(4)`, `b.sendall(x)`, `print(a.recv(4))`, "
+                 "`print(b.getsockname())`), run by sockshell and by python3, which print the same "
+                 "(checked before timing); unrolled, since sockshell reads no loops, so python3 compiles "
+                 "every line first")
+
+
 def row_round_trips(cfg, runner, ss, tmp):
     n = cfg["round_trips"]
     log(f"round trips ({n})")
@@ -633,7 +700,7 @@ def main():
     ap.add_argument("--tmp", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--have", nargs="*", default=[])
-    ap.add_argument("--only", nargs="*", default=[], help="run only these rows (names as logged: replay, round trips, ...)")
+    ap.add_argument("--only", nargs="*", default=[], help="run only these rows (names as logged: replay, replay python, round trips, ...)")
     args = ap.parse_args()
     cfg = QUICK if args.quick else FULL
     have = set(args.have)
@@ -651,6 +718,7 @@ def main():
     steps = [
         ("start-up", lambda: row_startup(cfg, runner, ss)),
         ("replay", lambda: row_replay(cfg, runner, ss, tmp)),
+        ("replay python", lambda: row_replay_python(cfg, runner, ss, tmp)),
         ("round trips", lambda: row_round_trips(cfg, runner, ss, tmp)),
     ]
     data = os.path.join(tmp, "data.bin")
