@@ -70,7 +70,9 @@ final class PythonSyntaxTests: XCTestCase {
         XCTAssertEqual(shell.one("while True:"),
                        "SyntaxError: sockshell runs one call a line; 'while' blocks are not supported (recvall reads until the peer closes)")
         XCTAssertTrue(shell.one("if x:").hasPrefix("SyntaxError: sockshell runs one call a line"))
-        XCTAssertEqual(shell.one("socket.htons(1) + 1"), "SyntaxError: sockshell's Python runs calls, not operators: '+' is not supported")
+        XCTAssertEqual(shell.one("socket.htons(1) + 1"), "257", "a call's value takes Python's operators")
+        XCTAssertEqual(shell.one("'a' + 1"), "TypeError: can only concatenate str (not \"int\") to str")
+        XCTAssertEqual(shell.one("f'{socket.htons(1):>5}|'"), "'  256|'")
         XCTAssertEqual(shell.one("print(nosuch)"), "NameError: name 'nosuch' is not defined")
     }
 
