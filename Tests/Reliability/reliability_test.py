@@ -1016,8 +1016,8 @@ BAD_INPUT = {
     "!": (["!"], [], ["! exit 3"]),
 }
 
-# Lines that are no command at all.
-BAD_INPUT_OTHER = ["nosuchcommand", "recvv a", "'quoted' a", "(1, 2)", "> out", "recv a > ", "$s.port", "b'x'",
+# Lines that are no command at all (a literal alone, `(1, 2)`, is a Python line that prints its value).
+BAD_INPUT_OTHER = ["nosuchcommand", "recvv a", "'quoted' a", "(1, 2) a", "> out", "recv a > ", "$s.port", "b'x' a", "1 +",
                    "echo (>", "fileno [ >''", "echo (a, >)", "echo [1, (2, [3 >> f"]
 
 
