@@ -71,17 +71,34 @@ enum PythonNames {
 
     static let socketModuleDir: [String] = (socketModuleNames + PythonConstants.byName.keys).sorted()
 
+    /// The commands declared as a method or a function, by its name, made
+    /// once: a replayed Python line looks its call up here (the walk over
+    /// the table, with a String made per entry, was a sixth of its cost).
+    private static let declaredMethods: [String: Command] = {
+        var table: [String: Command] = [:]
+        for command in CommandTable.all { if let method = command.pythonCall?.method, table[method] == nil { table[method] = command } }
+        return table
+    }()
+
+    private static let declaredFunctions: [String: Command] = {
+        var table: [String: Command] = [:]
+        for command in CommandTable.all {
+            if let function = command.pythonCall?.function, table[function] == nil { table[function] = command }
+        }
+        return table
+    }()
+
     /// The command a socket method runs: the one declared as that method,
     /// else the command of its name that takes a socket first.
     static func command(forMethod method: String) -> Command? {
-        if let declared = CommandTable.all.first(where: { $0.pythonCall?.method == method }) { return declared }
+        if let declared = declaredMethods[method] { return declared }
         guard let command = CommandTable.lookup(method), command.parameters.first?.kind == .socket else { return nil }
         return command
     }
 
     /// The command `module.name(...)` runs.
     static func command(forFunction name: String, in module: String) -> Command? {
-        if let declared = CommandTable.all.first(where: { $0.pythonCall?.function == "\(module).\(name)" }) { return declared }
+        if let declared = declaredFunctions["\(module).\(name)"] { return declared }
         switch module {
         case "socket":
             guard socketModuleNames.contains(name), let command = CommandTable.lookup(name),
