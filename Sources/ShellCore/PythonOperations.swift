@@ -262,7 +262,8 @@ enum PythonOperations {
     }
 
     static func equal(_ left: Value, _ right: Value) -> Bool {
-        if let a = number(left), let b = number(right) { return a == b && integer(left) == integer(right) || a == b && (isFloat(left) || isFloat(right)) }
+        if let a = integer(left), let b = integer(right) { return a == b }
+        if let a = number(left), let b = number(right) { return a == b }
         switch (left, right) {
         case (.str(let a), .str(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.bytes(let a), .bytes(let b)): return a == b
@@ -272,11 +273,6 @@ enum PythonOperations {
         case (.verbatim(let a), .verbatim(let b)): return a == b
         default: return false
         }
-    }
-
-    private static func isFloat(_ value: Value) -> Bool {
-        if case .float = value { return true }
-        return false
     }
 
     private static func identical(_ left: Value, _ right: Value) -> Bool {
@@ -599,14 +595,9 @@ extension PythonOperations {
 
     private static func asciiEscape(_ scalar: Unicode.Scalar) -> String {
         let value = scalar.value
-        if value < 0x100 { return "\\x" + hex(value, width: 2) }
-        if value < 0x10000 { return "\\u" + hex(value, width: 4) }
-        return "\\U" + hex(value, width: 8)
-    }
-
-    private static func hex(_ value: UInt32, width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        if value < 0x100 { return "\\x" + ShellCore.hex(value, width: 2) }
+        if value < 0x10000 { return "\\u" + ShellCore.hex(value, width: 4) }
+        return "\\U" + ShellCore.hex(value, width: 8)
     }
 
     /// What `list(x)` and a `for` would walk.

@@ -422,12 +422,7 @@ extension PythonOperations {
     }
 
     private static func character(_ unit: UInt32) -> String {
-        unit < 0x100 ? "\\x" + hexDigits(unit, 2) : unit < 0x10000 ? "\\u" + hexDigits(unit, 4) : "\\U" + hexDigits(unit, 8)
-    }
-
-    private static func hexDigits(_ value: UInt32, _ width: Int) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        unit < 0x100 ? "\\x" + hex(unit, width: 2) : unit < 0x10000 ? "\\u" + hex(unit, width: 4) : "\\U" + hex(unit, width: 8)
     }
 
     static func encode(_ text: String, _ arguments: [Value], keywords: [(String, Value)]) throws -> Value {
@@ -469,7 +464,7 @@ extension PythonOperations {
                 case "ignore": continue
                 case "replace": view.append("\u{FFFD}")
                 default:
-                    throw ShellError("UnicodeDecodeError", "'ascii' codec can't decode byte 0x\(hexDigits(UInt32(byte), 2)) in position \(position): ordinal not in range(128)")
+                    throw ShellError("UnicodeDecodeError", "'ascii' codec can't decode byte 0x\(hexByte(byte)) in position \(position): ordinal not in range(128)")
                 }
             }
             return .str(String(view))
@@ -514,11 +509,9 @@ extension PythonOperations {
             next += 1
             return items[next - 1]
         }
-        var usedMapping = false
         while index < characters.count {
             let c = characters[index]
             guard c == "%" else { result.unicodeScalars.append(c); index += 1; continue }
-            let start = index
             index += 1
             guard index < characters.count else { throw ShellError.value("incomplete format") }
             var argument: Value?
@@ -530,7 +523,6 @@ extension PythonOperations {
                 let key = Value.str(String(String.UnicodeScalarView(characters[(index + 1)..<end])))
                 guard let pair = pairs.first(where: { equal($0.key, key) }) else { throw ShellError("KeyError", key.repr) }
                 argument = pair.value
-                usedMapping = true
                 index = end + 1
             }
             var flags = Set<Unicode.Scalar>()
@@ -627,10 +619,9 @@ extension PythonOperations {
                 let hex = String(conversion.value, radix: 16)
                 throw ShellError.value("unsupported format character '\(conversion)' (0x\(hex)) at index \(index - 1)")
             }
-            _ = start
             result += text
         }
-        if mapping == nil || !usedMapping, next < items.count, mapping == nil {
+        if mapping == nil, next < items.count {
             throw ShellError.type("not all arguments converted during string formatting")
         }
         return result
