@@ -22,7 +22,7 @@ enum PythonOperations {
         case .list: return "list"
         case .dict: return "dict"
         case .verbatim(let text):
-            if text.hasPrefix("<socket.socket") { return "socket" }
+            if text.hasPrefix("<socket.socket") || text.hasPrefix("<socket ") { return "socket" }
             if text.hasPrefix("<module") { return "module" }
             if text.hasPrefix("<built-in method") { return "builtin_function_or_method" }
             if text.hasPrefix("<built-in function") { return "builtin_function_or_method" }
@@ -325,6 +325,8 @@ enum PythonOperations {
         }
         let resolved = index < 0 ? index + items.count : index
         guard items.indices.contains(resolved) else {
+            // CPython 3.11 names every sequence but bytes.
+            if case .bytes = container { throw ShellError("IndexError", "index out of range") }
             let kind = container.isStr ? "string" : typeName(of: container)
             throw ShellError("IndexError", "\(kind) index out of range")
         }
@@ -399,14 +401,14 @@ extension PythonOperations {
     /// The builtins sockshell's Python runs.
     static let builtins: Set<String> = ["len", "str", "repr", "int", "float", "bytes", "bool", "hex", "oct", "bin", "abs",
                                         "ord", "chr", "list", "tuple", "type", "min", "max", "sum", "round", "ascii",
-                                        "divmod", "pow", "bytearray"]
+                                        "divmod", "pow", "bytearray", "format"]
 
     /// Python's builtins sockshell has no form of: a clear line, not a NameError.
     static let unsupportedBuiltins: Set<String> = ["open", "input", "range", "enumerate", "zip", "map", "filter", "sorted",
                                                    "reversed", "iter", "next", "eval", "exec", "compile", "dir", "vars",
                                                    "globals", "locals", "getattr", "setattr", "hasattr", "delattr",
                                                    "isinstance", "issubclass", "id", "hash", "callable", "dict", "set",
-                                                   "frozenset", "object", "super", "property", "memoryview", "format",
+                                                   "frozenset", "object", "super", "property", "memoryview",
                                                    "help", "any", "all", "slice", "breakpoint", "__import__"]
 
     static func callBuiltin(_ name: String, _ arguments: [Value], keywords: [(String, Value)]) throws -> Value {
@@ -575,11 +577,29 @@ extension PythonOperations {
                 throw ShellError.type("type \(typeName(of: value)) doesn't define __round__ method")
             }
             if arguments.count > 1, let digits = integer(arguments[1]) {
+                // As CPython: rounded from the number's exact decimal value, so
+                // round(2.675, 2) is 2.67 (2.675 is 2.67499... as a double).
+                if digits >= 0, digits < 300, number.isFinite {
+                    return .float(Double(try format(.float(number), spec: ".\(digits)f")) ?? number)
+                }
                 let scale = pow(10.0, Double(digits))
                 return .float((number * scale).rounded(.toNearestOrEven) / scale)
             }
             guard number.isFinite else { throw ShellError("OverflowError", "cannot convert float infinity to integer") }
             return .int(Int(number.rounded(.toNearestOrEven)))
+        case "format":
+            try noKeywords()
+            guard (1...2).contains(arguments.count) else {
+                throw ShellError.type("format expected at most 2 arguments, got \(arguments.count)")
+            }
+            var spec = ""
+            if arguments.count == 2 {
+                guard case .str(let text) = arguments[1] else {
+                    throw ShellError.type("format() argument 2 must be str, not \(typeName(of: arguments[1]))")
+                }
+                spec = text
+            }
+            return .str(try format(arguments[0], spec: spec))
         case "divmod":
             try noKeywords()
             guard arguments.count == 2 else { throw ShellError.type("divmod expected 2 arguments, got \(arguments.count)") }

@@ -282,11 +282,16 @@ extension Runner {
                             newNames: [], keep: nil, location: location)
                     return
                 }
+                let arguments = try argumentExpressions.map { try evaluate($0, location: location) }
+                let keywords = try keywordExpressions.map { ($0.0, try evaluate($0.1, location: location)) }
                 if case .builtin("print") = callee {
-                    try printItems(try argumentExpressions.map { try evaluate($0, location: location) },
-                                   try keywordExpressions.map { ($0.0, try evaluate($0.1, location: location)) })
+                    try printItems(arguments, keywords)
                     return
                 }
+                // The callee is evaluated once: `b.recv(100).strip()` reads once.
+                let shown = try text(of: try call(callee, arguments, keywords, location: location), repr: true)
+                if shown != "None" { emitValue(shown) }
+                return
             }
             let object = try evaluate(expression, location: location)
             let shown = try text(of: object, repr: true)
@@ -614,6 +619,17 @@ extension Runner {
             }
             throw ShellError("AttributeError", "module '\(module)' has no attribute '\(name)'")
         case .socket(let socket):
+            // socket.py's properties are values, not methods.
+            switch name {
+            case "family", "type", "proto":
+                let entry = try session.entry(named: socket).socket
+                let number = Int(name == "family" ? entry.family : name == "type" ? entry.type : entry.proto)
+                let names = name == "family" ? PythonConstants.addressFamilies : name == "type" ? PythonConstants.socketKinds : [:]
+                return .value(names[number].map { constantValue($0, number) } ?? .int(number))
+            case "timeout":
+                return try call(.method(socket: socket, name: "gettimeout"), [], [], location: nil)
+            default: break
+            }
             if PythonNames.socketAttributes.contains(name) { return .method(socket: socket, name: name) }
             throw attributeError("'socket' object", name, among: PythonNames.socketAttributes)
         case .function, .method, .builtin, .boundMethod:

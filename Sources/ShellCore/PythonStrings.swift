@@ -558,10 +558,11 @@ extension PythonOperations {
             if conversion == "%" { result += "%"; continue }
             let value = try argument ?? take()
             var spec = FormatSpec()
-            spec.align = flags.contains("-") ? "<" : ">"
             spec.sign = flags.contains("+") ? "+" : flags.contains(" ") ? " " : "-"
             spec.alternate = flags.contains("#")
             spec.zero = flags.contains("0") && !flags.contains("-")
+            // The 0 flag pads a number after its sign; else % pads on the left.
+            spec.align = flags.contains("-") ? "<" : spec.zero ? nil : ">"
             spec.width = width
             spec.precision = precision
             let text: String
@@ -585,6 +586,7 @@ extension PythonOperations {
                 }
                 if let precision { shown = String(String.UnicodeScalarView(shown.unicodeScalars.prefix(precision))) }
                 spec.zero = false
+                spec.align = spec.align ?? ">"
                 text = pad(shown, spec, numeric: false)
             case "d", "i", "u", "x", "X", "o":
                 var number = integer(value)
@@ -737,7 +739,7 @@ extension PythonOperations {
         var digits = String(number.magnitude, radix: radix)
         if spec.type == "X" { digits = digits.uppercased() }
         if radix == 10 { digits = group(digits, spec.grouping) }
-        return pad((spec.alternate ? prefix : "") + digits, spec, numeric: true, sign: number < 0)
+        return pad(digits, spec, numeric: true, sign: number < 0, prefix: spec.alternate ? prefix : "")
     }
 
     private static func formatFloat(_ real: Double, _ spec: FormatSpec) -> String {
@@ -766,11 +768,14 @@ extension PythonOperations {
 
     /// Pads to the width: numbers right-aligned and zero-padded after the
     /// sign when asked (`=`), text left-aligned unless told.
-    private static func pad(_ body: String, _ spec: FormatSpec, numeric: Bool, sign negative: Bool = false) -> String {
+    /// `prefix` (`0x`) goes with the sign, before any zeros: `'{:#06x}'` is `0x00ff`.
+    private static func pad(_ body: String, _ spec: FormatSpec, numeric: Bool, sign negative: Bool = false,
+                            prefix: String = "") -> String {
         var signText = ""
         if numeric {
             if negative { signText = "-" } else if spec.sign == "+" { signText = "+" } else if spec.sign == " " { signText = " " }
         }
+        signText += prefix
         let length = signText.unicodeScalars.count + body.unicodeScalars.count
         guard spec.width > length else { return signText + body }
         let missing = spec.width - length
