@@ -229,6 +229,8 @@ extension Runner {
     func runPython(_ line: String, location: Location?) throws -> Outcome {
         if Interruption.isPending { return report(Interrupted(), location: location, command: nil) }
         try stopIfOutputLost(at: location, command: nil)
+        // A bare `>>>` or `...` pasted from a Python session does nothing, as an empty line.
+        if PythonSyntax.unprompted(line).allSatisfy({ $0 == " " || $0 == "\t" }) { return .succeeded }
         if echo { output.value("sock> " + escapedLine(line.trimmingSpaces)) }
         recording?.command(line.trimmingSpaces)
         do {

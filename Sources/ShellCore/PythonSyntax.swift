@@ -63,7 +63,15 @@ enum PythonSyntax {
     /// unless the word is directly followed by `(` or `.`, as a call or an
     /// attribute is; a line of no Python form keeps its command reading.
     static func isPython(_ line: String, session: Session) -> Bool {
-        let text = Array(unprompted(line).utf8)
+        let bare = unprompted(line)
+        // Pasted after Python's own `>>> ` (or `... `): the prompt says it is
+        // Python, so `>>> x` is Python's NameError, not a command's, and a
+        // prompt alone is an empty line.
+        if bare.utf8.count < line.utf8.count,
+           line.drop(while: { $0 == " " || $0 == "\t" }).first.map({ $0 == ">" || $0 == "." }) == true {
+            return true
+        }
+        let text = Array(bare.utf8)
         var index = 0
         func identifier() -> String? {
             let start = index
