@@ -57,9 +57,9 @@ enum ConstantKind {
     private static let shutdownWords: [String: Int32] = ["rd": Int32(SHUT_RD), "wr": Int32(SHUT_WR), "rdwr": Int32(SHUT_RDWR)]
 }
 
-/// A command's arguments, taken in order by the command, each checked and
-/// converted as it is taken. Any shortfall or leftover is the command's usage
-/// as a `TypeError`.
+/// A command's arguments as a cursor the binder (`Bindings`) takes them
+/// from, in order, each checked and converted as it is taken. Any shortfall
+/// or leftover is the command's usage as a `TypeError`.
 struct Arguments {
     let command: Command
     let session: Session
@@ -309,7 +309,10 @@ struct Arguments {
     }
 
     mutating func boolean(_ label: String) throws -> Bool {
-        let argument = try next()
+        try boolean(try next(), label: label)
+    }
+
+    func boolean(_ argument: Argument, label: String) throws -> Bool {
         switch argument.kind {
         case .bool(let flag): return flag
         case .integer(let number): return number != 0
@@ -323,7 +326,10 @@ struct Arguments {
 
     /// A string or a bare word.
     mutating func text(_ label: String) throws -> String {
-        let argument = try next()
+        try text(try next(), label: label)
+    }
+
+    func text(_ argument: Argument, label: String) throws -> String {
         switch argument.kind {
         case .string(let text), .word(let text): return text
         case .integer, .float: return argument.text
@@ -381,13 +387,15 @@ struct Arguments {
     }
 
     /// `HOST PORT` or one tuple; the host as given, not yet resolved.
-    mutating func hostAndPort() throws -> (host: String, port: Int, flowInfo: Int, scopeID: Int) {
+    mutating func hostAndPort() throws -> HostPort {
         let first = try next()
         var hostArgument = first
         let portArgument: Argument
         var flowInfoArgument: Argument?
         var scopeIDArgument: Argument?
+        var tupleCount: Int?
         if case .tuple(let items) = first.kind {
+            tupleCount = items.count
             guard (2...4).contains(items.count) else {
                 throw badArgument("ADDR", first, expected: "a tuple (HOST, PORT)")
             }
@@ -404,9 +412,10 @@ struct Arguments {
         case .none: host = ""
         default: throw badArgument("HOST", hostArgument, expected: "a host name or address")
         }
-        return (host, try integer(portArgument, label: "PORT", kind: .any),
-                try flowInfoArgument.map { try integer($0, label: "FLOWINFO", kind: .any) } ?? 0,
-                try scopeIDArgument.map { try integer($0, label: "SCOPEID", kind: .any) } ?? 0)
+        return HostPort(host: host, port: try integer(portArgument, label: "PORT", kind: .any),
+                        flowInfo: try flowInfoArgument.map { try integer($0, label: "FLOWINFO", kind: .any) } ?? 0,
+                        scopeID: try scopeIDArgument.map { try integer($0, label: "SCOPEID", kind: .any) } ?? 0,
+                        tupleCount: tupleCount)
     }
 }
 

@@ -11,7 +11,15 @@ public struct Parameter: Equatable {
     public enum Kind: Equatable {
         case socket, newName, host, port, family, type, proto, level, option, flags, aiflags, niflags,
              shutdown, service, `protocol`, path, data, setting, command
-        case integer, timeout, bool
+        /// A list of open sockets: `[a, b]`, `(a,)` or one name.
+        case sockets
+        /// An integer, converted as the parameter's C type says.
+        case integer
+        /// A timeout as `settimeout` takes it (None, or seconds kept as whole ns).
+        case timeout
+        /// A duration in seconds (`sleep`, `select`); None only if the parameter takes it.
+        case seconds
+        case bool
         /// Anything else: a word or a value the command reads its own way.
         case any
 
@@ -19,7 +27,8 @@ public struct Parameter: Equatable {
         public var completionName: String {
             switch self {
             case .newName: return "newname"
-            case .integer, .timeout, .bool, .any: return "-"
+            case .sockets: return "socket"
+            case .integer, .timeout, .seconds, .bool, .any: return "-"
             default: return String(describing: self)
             }
         }
@@ -33,6 +42,26 @@ public struct Parameter: Equatable {
     public let repeats: Bool
     /// It shares the brackets of the parameter before it: `[OPTION VALUE]`.
     public let joinsPrevious: Bool
+    /// The C type an integer is converted to, as CPython's argument parser
+    /// names it in an OverflowError: `long`, `unsigned long`, `ssize_t`, or
+    /// `int` (checked against INT_MIN..INT_MAX).
+    public private(set) var cType = "long"
+    /// None is a value here (getaddrinfo's HOST and PORT, select's TIMEOUT).
+    public private(set) var acceptsNone = false
+
+    /// The integer is converted to C's `type` (its OverflowError names it).
+    public func c(_ type: String) -> Parameter {
+        var parameter = self
+        parameter.cType = type
+        return parameter
+    }
+
+    /// None may be given for it.
+    public var orNone: Parameter {
+        var parameter = self
+        parameter.acceptsNone = true
+        return parameter
+    }
 
     public static func required(_ label: String, _ kind: Kind = .any) -> Parameter {
         Parameter(label: label, kind: kind, isOptional: false, repeats: false, joinsPrevious: false)
@@ -120,12 +149,13 @@ public final class Command {
     /// `protocol` (a name from /etc/protocols), `path`, `data`, `setting`,
     /// `command`, or `-` for anything else (`Parameter.Kind`'s names).
     public var argumentKinds: [String] { parameters.map(\.kind.completionName) }
-    let run: (inout Call) throws -> Value?
+    /// What the command does, given its arguments bound to its parameters.
+    let run: (inout Call, Bindings) throws -> Value?
 
     // A class, not a struct: every call passes its command around, and a
     // reference is one retain where a struct of strings is a dozen.
     init(name: String, group: CommandGroup, parameters: [Parameter], summary: String, python: String, cCall: String,
-         run: @escaping (inout Call) throws -> Value?) {
+         run: @escaping (inout Call, Bindings) throws -> Value?) {
         self.name = name
         self.group = group
         self.parameters = parameters
@@ -140,7 +170,7 @@ public final class Command {
     /// A command that is one Python call: its `help` text and its export
     /// are written from `call` and the parameters.
     init(name: String, group: CommandGroup, parameters: [Parameter], summary: String, python call: PythonCall,
-         cCall: String, run: @escaping (inout Call) throws -> Value?) {
+         cCall: String, run: @escaping (inout Call, Bindings) throws -> Value?) {
         self.name = name
         self.group = group
         self.parameters = parameters
@@ -153,6 +183,13 @@ public final class Command {
     }
 
     public var usageLine: String { usage.isEmpty ? name : "\(name) \(usage)" }
+
+    /// Binds the call's arguments to the parameters (every usage error is
+    /// raised here), then runs the handler on the typed values.
+    func invoke(_ call: inout Call) throws -> Value? {
+        let bindings = try Bindings(call.arguments)
+        return try run(&call, bindings)
+    }
 }
 
 /// What a running command sees: its arguments, its session and the runner.

@@ -403,6 +403,8 @@ private final class Translator {
         case .flags, .aiflags, .niflags: return try r.constant(label, .flags).code
         case .shutdown: return try r.constant(label, .shutdown).code
         case .timeout: return try r.timeout(label)
+        case .seconds: return try r.number(label)
+        case .sockets: return "[" + (try r.socketList(label)).map(\.variable).joined(separator: ", ") + "]"
         case .bool: return try r.boolean(label)
         case .data: return try r.data(label).python()
         case .host, .service, .protocol, .path, .newName, .setting, .command, .any: return try r.text(label)

@@ -185,7 +185,7 @@ public final class Runner {
         }
         defer { if call.sink >= 0 { Files.close(call.sink) } }
         do {
-            let value = try command.run(&call)
+            let value = try command.invoke(&call)
             session.commandLog.append(parsed.source)
             if let name = parsed.assignment {
                 // As Python's `NAME = call()`: kept, not printed.

@@ -11,11 +11,11 @@ extension CommandTable {
         Command(name: "sendall", group: .data, parameters: [.required("NAME", .socket), .required("DATA", .data)],
                 summary: "send every byte of DATA (b'...', 'text' or @FILE)",
                 python: "NAME.sendall(DATA)", cCall: "send(2)",
-                run: { call in try sendAll(&call, newline: false) }),
+                run: { call, bound in try sendAll(&call, bound, newline: false) }),
         Command(name: "sendline", group: .data, parameters: [.required("NAME", .socket), .required("DATA", .data)],
                 summary: "send every byte of DATA followed by a newline",
                 python: "NAME.sendall(DATA + b'\\n')", cCall: "send(2)",
-                run: { call in try sendAll(&call, newline: true) }),
+                run: { call, bound in try sendAll(&call, bound, newline: true) }),
         Command(name: "sendto", group: .data,
                 parameters: [.required("NAME", .socket), .required("DATA", .data), .required("HOST", .host), .required("PORT", .port)],
                 summary: "send one datagram to an address",
@@ -26,36 +26,34 @@ extension CommandTable {
                 python: "NAME.sendfile(open(PATH, 'rb'))", cCall: "sendfile(2)",
                 run: sendFile),
         Command(name: "recv", group: .data,
-                parameters: [.required("NAME", .socket), .optional("BUFSIZE", .integer), .optional("FLAGS", .flags)],
+                parameters: [.required("NAME", .socket), .optional("BUFSIZE", .integer).c("ssize_t"), .optional("FLAGS", .flags)],
                 summary: "receive at most BUFSIZE bytes (4096); b'' means the peer closed",
                 python: "NAME.recv(BUFSIZE, FLAGS)", cCall: "recv(2)",
                 run: receive),
         Command(name: "recvfrom", group: .data,
-                parameters: [.required("NAME", .socket), .optional("BUFSIZE", .integer), .optional("FLAGS", .flags)],
+                parameters: [.required("NAME", .socket), .optional("BUFSIZE", .integer).c("ssize_t"), .optional("FLAGS", .flags)],
                 summary: "receive one datagram and the address it came from",
                 python: "NAME.recvfrom(BUFSIZE, FLAGS)", cCall: "recvfrom(2)",
                 run: receiveFrom),
         Command(name: "recvline", group: .data, parameters: [.required("NAME", .socket)],
                 summary: "receive up to and including the next newline",
                 python: "NAME.makefile('rb').readline()", cCall: "recv(2)",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    try call.arguments.finish()
+                run: { call, bound in
+                    let entry = bound.socket(0)
                     call.receivedFrom = entry
                     return .bytes(try readUntil(entry, delimiter: [0x0A], session: call.session))
                 }),
         Command(name: "recvuntil", group: .data, parameters: [.required("NAME", .socket), .required("DELIM", .data)],
                 summary: "receive up to and including DELIM",
                 python: "", cCall: "recv(2)",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    let delimiter = try call.arguments.data("DELIM").load()
-                    try call.arguments.finish()
+                run: { call, bound in
+                    let entry = bound.socket(0)
+                    let delimiter = try bound.data(1).load()
                     guard !delimiter.isEmpty else { throw ShellError.value("empty delimiter") }
                     call.receivedFrom = entry
                     return .bytes(try readUntil(entry, delimiter: delimiter, session: call.session))
                 }),
-        Command(name: "recvall", group: .data, parameters: [.required("NAME", .socket), .optional("BUFSIZE", .integer)],
+        Command(name: "recvall", group: .data, parameters: [.required("NAME", .socket), .optional("BUFSIZE", .integer).c("ssize_t")],
                 summary: "receive until the peer closes; with > FILE the bytes stream to the file",
                 python: "b''.join(iter(lambda: NAME.recv(BUFSIZE), b''))", cCall: "recv(2)",
                 run: receiveAll),
@@ -76,20 +74,18 @@ func checkBufferSize(_ size: Int, caller: String) throws {
     if size > 1 << 40 { throw ShellError("MemoryError", "") }
 }
 
-private func send(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let bytes = try call.arguments.data().load()
-    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
-    try call.arguments.finish()
+private func send(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let bytes = try bound.data(1).load()
+    let flags = bound.optionalConstant(2) ?? 0
     let count = try bytes.withUnsafeBytes { try entry.socket.send($0, flags: flags) }
     entry.bytesSent += count
     return .int(count)
 }
 
-private func sendAll(_ call: inout Call, newline: Bool) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let source = try call.arguments.data()
-    try call.arguments.finish()
+private func sendAll(_ call: inout Call, _ bound: Bindings, newline: Bool) throws -> Value? {
+    let entry = bound.socket(0)
+    let source = bound.data(1)
     var sent = 0
     defer { entry.bytesSent += sent }
     switch source {
@@ -123,22 +119,19 @@ private func sendAll(_ call: inout Call, newline: Bool) throws -> Value? {
     return nil
 }
 
-private func sendTo(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let bytes = try call.arguments.data().load()
-    let address = try call.arguments.address(family: entry.socket.family, caller: "sendto")
-    try call.arguments.finish()
-    let count = try bytes.withUnsafeBytes { try entry.socket.send($0, to: address) }
+private func sendTo(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let bytes = try bound.data(1).load()
+    let count = try bytes.withUnsafeBytes { try entry.socket.send($0, to: bound.address(2)) }
     entry.bytesSent += count
     return .int(count)
 }
 
 /// Python's `socket.sendfile`: os.sendfile for SOCK_STREAM, refusing a
 /// non-blocking socket as CPython does.
-private func sendFile(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let path = try call.arguments.text("PATH")
-    try call.arguments.finish()
+private func sendFile(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let path = bound.text(1)
     // `open(PATH, 'rb')` runs before `sendfile` is called, so its error comes first.
     let fd: Int32
     do { fd = try Files.openForReading(path) } catch let error as Errno { throw fileError(error, path) }
@@ -157,11 +150,10 @@ private func sendFile(_ call: inout Call) throws -> Value? {
     return .int(sent)
 }
 
-private func receive(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE", cType: "ssize_t")
-    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
-    try call.arguments.finish()
+private func receive(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let size = bound.optionalInteger(1) ?? 4096
+    let flags = bound.optionalConstant(2) ?? 0
     try checkBufferSize(size, caller: "recv")
     if flags & Int32(MSG_PEEK) == 0 { call.receivedFrom = entry }
     if entry.pending.count > 0 {
@@ -172,11 +164,10 @@ private func receive(_ call: inout Call) throws -> Value? {
     return .bytes(bytes)
 }
 
-private func receiveFrom(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let size = call.arguments.isEmpty ? 4096 : try call.arguments.integer("BUFSIZE", cType: "ssize_t")
-    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
-    try call.arguments.finish()
+private func receiveFrom(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let size = bound.optionalInteger(1) ?? 4096
+    let flags = bound.optionalConstant(2) ?? 0
     try checkBufferSize(size, caller: "recvfrom")
     if entry.pending.count > 0 {
         let bytes = entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0)
@@ -233,12 +224,11 @@ private func readUntil(_ entry: SocketEntry, delimiter: [UInt8], session: Sessio
 /// or Ctrl-C, what arrived is still printed (or written), then the error;
 /// when nothing arrived, only the error: `b''` would say the peer closed.
 /// Each datagram is read whole, as `readUntil` reads it.
-private func receiveAll(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
+private func receiveAll(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
     // Streaming to a file, bigger pieces mean fewer calls at the same bounded memory.
-    let sizeGiven = !call.arguments.isEmpty
-    let size = sizeGiven ? try call.arguments.integer("BUFSIZE", cType: "ssize_t") : (call.redirect == nil ? 64 * 1024 : 1 << 20)
-    try call.arguments.finish()
+    let sizeGiven = bound.isGiven(1)
+    let size = bound.optionalInteger(1) ?? (call.redirect == nil ? 64 * 1024 : 1 << 20)
     guard size > 0 else { throw ShellError.value("BUFSIZE must be positive") }
     try checkBufferSize(size, caller: "recv")
 

@@ -17,70 +17,54 @@ extension CommandTable {
                 parameters: [.required("NAME", .socket), .required("SECONDS|None", .timeout)],
                 summary: "make calls wait at most SECONDS (None: for ever, 0: never)",
                 python: .method("settimeout"), cCall: "",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    let timeout = try call.arguments.timeout()
-                    try call.arguments.finish()
-                    entry.socket.timeout = timeout
+                run: { _, bound in
+                    bound.socket(0).socket.timeout = bound.seconds(1)
                     return nil
                 }),
         Command(name: "gettimeout", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "the socket's timeout in seconds, or None",
                 python: .method("gettimeout", returns: .value), cCall: "",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    try call.arguments.finish()
-                    return entry.socket.timeout.map(Value.float) ?? Value.none
-                }),
+                run: { _, bound in bound.socket(0).socket.timeout.map(Value.float) ?? Value.none }),
         Command(name: "setblocking", group: .options, parameters: [.required("NAME", .socket), .required("BOOL", .bool)],
                 summary: "True: wait for ever (timeout None); False: never wait (timeout 0.0)",
                 python: .method("setblocking"), cCall: "",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    let blocking = try call.arguments.boolean("BOOL")
-                    try call.arguments.finish()
-                    entry.socket.timeout = blocking ? nil : 0
+                run: { _, bound in
+                    bound.socket(0).socket.timeout = bound.bool(1) ? nil : 0
                     return nil
                 }),
         Command(name: "getblocking", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "whether calls on the socket may wait (a timeout counts as blocking)",
                 python: .method("getblocking", returns: .value), cCall: "",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    try call.arguments.finish()
-                    return .bool(entry.socket.timeout != 0)
-                }),
+                run: { _, bound in .bool(bound.socket(0).socket.timeout != 0) }),
     ]
 }
 
-private func setOption(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let level = try call.arguments.constant("LEVEL", .level)
-    let optionArgument = call.arguments.peek
-    let option = try call.arguments.constant("OPTION", .option)
-    let argument = try call.arguments.next()
-    try call.arguments.finish()
+private func setOption(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let level = bound.constant(1)
+    let option = bound.constant(2)
+    // VALUE is an integer or bytes: the one argument read here.
+    guard let argument = bound.argument(3) else { throw bound.usageError() }
     switch argument.kind {
     case .bytes(let bytes):
         try entry.socket.setOption(level: level, name: option, bytes: bytes)
     default:
-        let value = try call.arguments.integer(argument, label: "VALUE", kind: .any)
+        let value = try bound.arguments.integer(argument, label: "VALUE", kind: .any)
         guard let narrow = Int32(exactly: value) else {
             throw ShellError.overflow("signed integer is \(value < 0 ? "less than minimum" : "greater than maximum")")
         }
         try entry.socket.setOption(level: level, name: option, integer: narrow)
     }
-    let optionName = optionArgument?.text ?? String(option)
+    let optionName = bound.constantText(2)
     entry.noteOption(optionName.hasPrefix("socket.") ? String(optionName.dropFirst(7)) : optionName, argument.text)
     return nil
 }
 
-private func getOption(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let level = try call.arguments.constant("LEVEL", .level)
-    let option = try call.arguments.constant("OPTION", .option)
-    let length = call.arguments.isEmpty ? nil : try call.arguments.integer("BUFLEN")
-    try call.arguments.finish()
+private func getOption(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let level = bound.constant(1)
+    let option = bound.constant(2)
+    let length = bound.optionalInteger(3)
     guard let length, length != 0 else { return .int(try entry.socket.integerOption(level: level, name: option)) }
     // CPython: "getsockopt buflen out of range" outside 1..1024.
     guard (1...1024).contains(length) else { throw ShellError.osMessage("getsockopt buflen out of range") }

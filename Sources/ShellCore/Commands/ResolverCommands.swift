@@ -5,32 +5,26 @@ extension CommandTable {
     static let resolverCommands: [Command] = [
         Command(name: "gethostname", group: .resolver, parameters: [],
                 summary: "this machine's host name", python: .function("socket.gethostname"), cCall: "gethostname(2)",
-                run: { call in
-                    try call.arguments.finish()
-                    return .str(try Resolver.hostName())
-                }),
+                run: { _, _ in .str(try Resolver.hostName()) }),
         Command(name: "gethostbyname", group: .resolver, parameters: [.required("HOST", .host)],
                 summary: "the first IPv4 address of HOST", python: .function("socket.gethostbyname"), cCall: "getaddrinfo(3)",
-                run: { call in
-                    let host = try call.arguments.text("HOST")
-                    try call.arguments.finish()
+                run: { _, bound in
+                    let host = bound.text(0)
                     try checkEncodable(host, for: "gethostbyname")
                     return .str(try Resolver.numericHost(for: host, family: AF_INET).host)
                 }),
         Command(name: "gethostbyname_ex", group: .resolver, parameters: [.required("HOST", .host)],
                 summary: "(name, aliases, IPv4 addresses) of HOST", python: .function("socket.gethostbyname_ex"),
-                cCall: "gethostbyname_r(3)", run: { call in
-                    let host = try call.arguments.text("HOST")
-                    try call.arguments.finish()
+                cCall: "gethostbyname_r(3)", run: { _, bound in
+                    let host = bound.text(0)
                     try checkEncodable(host, for: "gethostbyname_ex")
                     _ = try Resolver.numericHost(for: host, family: AF_INET)
                     return try hostEntryValue(try Resolver.hostByName(host))
                 }),
         Command(name: "gethostbyaddr", group: .resolver, parameters: [.required("ADDR", .host)],
                 summary: "(name, aliases, addresses) for an address or name", python: .function("socket.gethostbyaddr"),
-                cCall: "gethostbyaddr_r(3)", run: { call in
-                    let host = try call.arguments.text("ADDR")
-                    try call.arguments.finish()
+                cCall: "gethostbyaddr_r(3)", run: { _, bound in
+                    let host = bound.text(0)
                     try checkEncodable(host, for: "gethostbyaddr")
                     let resolved = try Resolver.numericHost(for: host, family: AF_UNSPEC)
                     return try hostEntryValue(try Resolver.hostByAddress(resolved.host, family: resolved.family))
@@ -41,10 +35,9 @@ extension CommandTable {
         Command(name: "getservbyname", group: .resolver,
                 parameters: [.required("SERVICE", .service), .optional("PROTO", .protocol)],
                 summary: "the port of a service from /etc/services", python: .function("socket.getservbyname"),
-                cCall: "getservbyname_r(3)", run: { call in
-                    let service = try call.arguments.text("SERVICE")
-                    let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
-                    try call.arguments.finish()
+                cCall: "getservbyname_r(3)", run: { _, bound in
+                    let service = bound.text(0)
+                    let proto = bound.optionalText(1)
                     try checkNoNull(service)
                     try checkNoNull(proto)
                     guard let port = Resolver.servicePort(name: service, proto: proto) else {
@@ -55,10 +48,9 @@ extension CommandTable {
         Command(name: "getservbyport", group: .resolver,
                 parameters: [.required("PORT", .port), .optional("PROTO", .protocol)],
                 summary: "the service name of a port", python: .function("socket.getservbyport"),
-                cCall: "getservbyport_r(3)", run: { call in
-                    let port = try call.arguments.integer("PORT")
-                    let proto = call.arguments.isEmpty ? nil : try call.arguments.text("PROTO")
-                    try call.arguments.finish()
+                cCall: "getservbyport_r(3)", run: { _, bound in
+                    let port = bound.integer(0)
+                    let proto = bound.optionalText(1)
                     try checkNoNull(proto)
                     guard (0...65535).contains(port) else { throw ShellError.overflow("getservbyport: port must be 0-65535.") }
                     guard let name = Resolver.serviceName(port: port, proto: proto) else {
@@ -68,15 +60,14 @@ extension CommandTable {
                 }),
         Command(name: "getprotobyname", group: .resolver, parameters: [.required("NAME", .protocol)],
                 summary: "the number of a protocol from /etc/protocols", python: .function("socket.getprotobyname"),
-                cCall: "getprotobyname_r(3)", run: { call in
-                    let name = try call.arguments.text("NAME")
-                    try call.arguments.finish()
+                cCall: "getprotobyname_r(3)", run: { _, bound in
+                    let name = bound.text(0)
                     try checkNoNull(name)
                     guard let number = Resolver.protocolNumber(name: name) else { throw ShellError.osMessage("protocol not found") }
                     return .int(number)
                 }),
         Command(name: "getaddrinfo", group: .resolver,
-                parameters: [.required("HOST", .host), .required("PORT", .port), .optional("FAMILY", .family), .optional("TYPE", .type),
+                parameters: [.required("HOST", .host).orNone, .required("PORT", .port).orNone, .optional("FAMILY", .family), .optional("TYPE", .type),
                              .optional("PROTO", .proto), .optional("FLAGS", .aiflags)],
                 summary: "every (family, type, proto, canonname, address) for HOST and PORT",
                 python: "socket.getaddrinfo(HOST, PORT, FAMILY, TYPE, PROTO, FLAGS)", cCall: "getaddrinfo(3)",
@@ -87,9 +78,8 @@ extension CommandTable {
                 cCall: "getnameinfo(3)", run: nameInfo),
         Command(name: "inet_aton", group: .resolver, parameters: [.required("ADDR", .host)],
                 summary: "an IPv4 address as 4 bytes (accepts short forms like 127.1)", python: .function("socket.inet_aton", returns: .bytes),
-                cCall: "inet_aton(3)", run: { call in
-                    let text = try call.arguments.text("ADDR")
-                    try call.arguments.finish()
+                cCall: "inet_aton(3)", run: { _, bound in
+                    let text = bound.text(0)
                     try checkNoNull(text)
                     guard let bytes = Resolver.parseIPv4Loosely(text) else {
                         throw ShellError.osMessage("illegal IP address string passed to inet_aton")
@@ -98,19 +88,17 @@ extension CommandTable {
                 }),
         Command(name: "inet_ntoa", group: .resolver, parameters: [.required("PACKED", .data)],
                 summary: "4 bytes as a dotted IPv4 address", python: .function("socket.inet_ntoa"),
-                cCall: "inet_ntoa(3)", run: { call in
-                    let bytes = try call.arguments.data("PACKED").load()
-                    try call.arguments.finish()
+                cCall: "inet_ntoa(3)", run: { _, bound in
+                    let bytes = try bound.data(0).load()
                     guard bytes.count == 4 else { throw ShellError.osMessage("packed IP wrong length for inet_ntoa") }
                     return .str(try Resolver.networkToPresentation(family: AF_INET, bytes))
                 }),
         Command(name: "inet_pton", group: .resolver,
                 parameters: [.required("FAMILY", .family), .required("ADDR", .host)],
                 summary: "a numeric address as packed bytes", python: .function("socket.inet_pton", returns: .bytes),
-                cCall: "inet_pton(3)", run: { call in
-                    let family = try call.arguments.constant("FAMILY", .family)
-                    let text = try call.arguments.text("ADDR")
-                    try call.arguments.finish()
+                cCall: "inet_pton(3)", run: { _, bound in
+                    let family = bound.constant(0)
+                    let text = bound.text(1)
                     try checkNoNull(text)
                     guard family == AF_INET || family == AF_INET6 else { throw ShellError.os(Errno(rawValue: EAFNOSUPPORT)) }
                     guard let bytes = try Resolver.presentationToNetwork(family: family, text) else {
@@ -121,10 +109,9 @@ extension CommandTable {
         Command(name: "inet_ntop", group: .resolver,
                 parameters: [.required("FAMILY", .family), .required("PACKED", .data)],
                 summary: "packed bytes as a numeric address", python: .function("socket.inet_ntop"),
-                cCall: "inet_ntop(3)", run: { call in
-                    let family = try call.arguments.constant("FAMILY", .family)
-                    let bytes = try call.arguments.data("PACKED").load()
-                    try call.arguments.finish()
+                cCall: "inet_ntop(3)", run: { _, bound in
+                    let family = bound.constant(0)
+                    let bytes = try bound.data(1).load()
                     guard family == AF_INET || family == AF_INET6 else { throw ShellError.value("unknown address family \(family)") }
                     guard bytes.count == (family == AF_INET ? 4 : 16) else {
                         throw ShellError.value("invalid length of packed IP address string")
@@ -135,22 +122,16 @@ extension CommandTable {
         byteOrder("htonl", bits: 32), byteOrder("ntohl", bits: 32),
         Command(name: "if_nameindex", group: .resolver, parameters: [],
                 summary: "the network interfaces as (index, name)", python: .function("socket.if_nameindex"),
-                cCall: "if_nameindex(3)", run: { call in
-                    try call.arguments.finish()
-                    return .list(try Resolver.interfaces().map { .tuple([.int($0.index), .str($0.name)]) })
+                cCall: "if_nameindex(3)", run: { _, _ in
+                    .list(try Resolver.interfaces().map { .tuple([.int($0.index), .str($0.name)]) })
                 }),
         Command(name: "getdefaulttimeout", group: .resolver, parameters: [],
                 summary: "the timeout new sockets get (None: blocking)", python: .function("socket.getdefaulttimeout"),
-                cCall: "", run: { call in
-                    try call.arguments.finish()
-                    return call.session.defaultTimeout.map(Value.float) ?? Value.none
-                }),
+                cCall: "", run: { call, _ in call.session.defaultTimeout.map(Value.float) ?? Value.none }),
         Command(name: "setdefaulttimeout", group: .resolver, parameters: [.required("SECONDS|None", .timeout)],
                 summary: "set the timeout new sockets get", python: .function("socket.setdefaulttimeout", returns: .nothing),
-                cCall: "", run: { call in
-                    let timeout = try call.arguments.timeout()
-                    try call.arguments.finish()
-                    call.session.defaultTimeout = timeout
+                cCall: "", run: { call, bound in
+                    call.session.defaultTimeout = bound.seconds(0)
                     return nil
                 }),
     ]
@@ -179,11 +160,10 @@ private func hostEntryValue(_ entry: HostEntry) throws -> Value {
 
 /// `socket.htons` and friends, with CPython's range errors.
 private func byteOrder(_ name: String, bits: Int) -> Command {
-    Command(name: name, group: .resolver, parameters: [.required("X", .integer)],
+    Command(name: name, group: .resolver, parameters: [.required("X", .integer).c(bits == 16 ? "long" : "unsigned long")],
             summary: "convert a \(bits)-bit integer between host and network byte order",
-            python: .function("socket.\(name)"), cCall: "\(name)(3)", run: { call in
-                let value = try call.arguments.integer("X", cType: bits == 16 ? "long" : "unsigned long")
-                try call.arguments.finish()
+            python: .function("socket.\(name)"), cCall: "\(name)(3)", run: { _, bound in
+                let value = bound.integer(0)
                 if bits == 16 {
                     if value < 0 { throw ShellError.overflow("\(name): can't convert negative Python int to C 16-bit unsigned integer") }
                     guard value <= 0xFFFF else { throw ShellError.overflow("\(name): Python int too large to convert to C 16-bit unsigned integer") }
@@ -197,9 +177,8 @@ private func byteOrder(_ name: String, bits: Int) -> Command {
 
 /// Python's `socket.getfqdn`, line for line: the first name with a dot among
 /// the host's name and aliases, else its name, else NAME unchanged.
-private func fullyQualifiedName(_ call: inout Call) throws -> Value? {
-    var name = call.arguments.isEmpty ? "" : try call.arguments.text("NAME")
-    try call.arguments.finish()
+private func fullyQualifiedName(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    var name = bound.optionalText(0) ?? ""
     name = name.trimmingSpaces
     if name.isEmpty || name == "0.0.0.0" || name == "::" { name = try Resolver.hostName() }
     // Python's getfqdn catches only OSError around its gethostbyaddr.
@@ -212,28 +191,13 @@ private func fullyQualifiedName(_ call: inout Call) throws -> Value? {
     return ([parts[0]] + aliases).first { $0.str.contains(".") } ?? parts[0]
 }
 
-private func addressInfo(_ call: inout Call) throws -> Value? {
-    let hostArgument = try call.arguments.next()
-    let host: String?
-    switch hostArgument.kind {
-    case .none: host = nil
-    case .string(let text), .word(let text): host = text
-    default: throw call.arguments.badArgument("HOST", hostArgument, expected: "a host name, an address or None")
-    }
-    let portArgument = try call.arguments.next()
-    let service: String?
-    switch portArgument.kind {
-    case .none: service = nil
-    case .integer(let number): service = String(number)
-    case .bigInteger: throw ShellError.overflow("Python int too large to convert to C long")
-    case .string(let text), .word(let text): service = text
-    default: throw call.arguments.badArgument("PORT", portArgument, expected: "a port, a service name or None")
-    }
-    let family = call.arguments.isEmpty ? AF_UNSPEC : try call.arguments.constant("FAMILY", .family)
-    let type = call.arguments.isEmpty ? 0 : try call.arguments.constant("TYPE", .type)
-    let proto = call.arguments.isEmpty ? 0 : try call.arguments.constant("PROTO", .level)
-    let flags = call.arguments.isEmpty ? 0 : try call.arguments.constant("FLAGS", .flags)
-    try call.arguments.finish()
+private func addressInfo(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let host = bound.optionalText(0)
+    let service = bound.optionalText(1)
+    let family = bound.optionalConstant(2) ?? AF_UNSPEC
+    let type = bound.optionalConstant(3) ?? 0
+    let proto = bound.optionalConstant(4) ?? 0
+    let flags = bound.optionalConstant(5) ?? 0
     let answers = try Resolver.addressInfo(host: host, service: service, family: family, type: type, proto: proto, flags: flags)
     return .list(try answers.map { answer in
         .tuple([familyValue(answer.family), kindValue(answer.type), .int(Int(answer.proto)),
@@ -243,11 +207,9 @@ private func addressInfo(_ call: inout Call) throws -> Value? {
 
 /// CPython's `getnameinfo`: the host must be numeric or resolve to one
 /// address; the port goes to getaddrinfo as text, unchecked, as in 3.11.
-private func nameInfo(_ call: inout Call) throws -> Value? {
-    let first = call.arguments.peek
-    let target = try call.arguments.hostAndPort()
-    let flags = try call.arguments.constant("FLAGS", .flags)
-    try call.arguments.finish()
+private func nameInfo(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let target = bound.hostPort(0)
+    let flags = bound.constant(2)
     try checkNoNull(target.host)
     let answers = try Resolver.addressInfo(host: target.host, service: String(target.port),
                                            type: Int32(SOCK_DGRAM.rawValue), flags: AI_NUMERICHOST)
@@ -255,7 +217,7 @@ private func nameInfo(_ call: inout Call) throws -> Value? {
     if answers.count > 1 { throw ShellError.osMessage("sockaddr resolved to multiple addresses") }
     switch address {
     case .ipv4:
-        if case .tuple(let items)? = first?.kind, items.count != 2 {
+        if let count = target.tupleCount, count != 2 {
             throw ShellError.osMessage("IPv4 sockaddr must be 2 tuple")
         }
         let result = try Resolver.nameInfo(address, flags: flags)

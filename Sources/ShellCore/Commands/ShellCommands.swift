@@ -12,12 +12,9 @@ extension CommandTable {
         Command(name: "source", group: .shell, parameters: [.required("FILE", .path), .repeated("ARG")],
                 summary: "run the commands in FILE in this session; ARGs are its $1, $2, ...",
                 python: "exec(open(FILE).read())", cCall: "",
-                run: { call in
-                    let path = try call.arguments.text("FILE")
-                    var arguments: [String] = []
-                    while let argument = try call.arguments.optional() {
-                        arguments.append(call.arguments.value(of: argument).str)
-                    }
+                run: { call, bound in
+                    let path = bound.text(0)
+                    let arguments = bound.repeated(1).map { bound.arguments.value(of: $0).str }
                     let outcome = try call.runner.source(path, arguments: arguments.isEmpty ? nil : arguments)
                     if outcome == .interrupted { throw Interrupted() }
                     if outcome == .failed { throw SourceFailed() }
@@ -25,21 +22,18 @@ extension CommandTable {
                 }),
         Command(name: "echo", group: .shell, parameters: [.repeated("TEXT")],
                 summary: "print the arguments, separated by spaces", python: "print(TEXT)", cCall: "",
-                run: { call in
-                    var words: [String] = []
-                    while let argument = try call.arguments.optional() {
-                        try checkConvertible(argument)
-                        words.append(call.arguments.value(of: argument).str)
-                    }
+                run: { _, bound in
+                    let given = bound.repeated(0)
+                    try given.forEach { try checkConvertible($0) }
+                    let words = given.map { bound.arguments.value(of: $0).str }
                     // As print() would show it, but no control character reaches the terminal.
                     return .verbatim(escapedText(Array(words.joined(separator: " ").utf8), escapingBackslash: false))
                 }),
         Command(name: "!", group: .shell, parameters: [.required("CMD", .command)],
                 summary: "run a command through /bin/sh, as a terminal would (not in --check)",
                 python: "subprocess.run(CMD, shell=True, check=True)", cCall: "posix_spawn(3)",
-                run: { call in
-                    let command = try call.arguments.text("CMD")
-                    try call.arguments.finish()
+                run: { call, bound in
+                    let command = bound.text(0)
                     guard call.runner.allowsShellCommands else {
                         throw ShellError("PermissionError", "--check does not run shell commands: \(pythonStringRepr("!" + command))")
                     }
@@ -57,11 +51,10 @@ extension CommandTable {
                                          "Command \(pythonStringRepr(command)) died with <Signals.\(signalName(signal)): \(signal)>.")
                     }
                 }),
-        Command(name: "sleep", group: .shell, parameters: [.required("SECONDS", .timeout)],
+        Command(name: "sleep", group: .shell, parameters: [.required("SECONDS", .seconds)],
                 summary: "wait; Ctrl-C ends the wait", python: "time.sleep(SECONDS)", cCall: "poll(2)",
-                run: { call in
-                    let seconds = try call.arguments.number("SECONDS")
-                    try call.arguments.finish()
+                run: { _, bound in
+                    guard let seconds = bound.seconds(0) else { throw bound.usageError() }
                     guard seconds >= 0 else { throw ShellError.value("sleep length must be non-negative") }
                     try interruptibleSleep(seconds)
                     return nil
@@ -71,9 +64,8 @@ extension CommandTable {
                 python: "", cCall: "", run: setting),
         Command(name: "quit", group: .shell, parameters: [.optional("CODE", .integer)],
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
-                run: { call in
-                    let code = call.arguments.isEmpty ? 0 : try call.arguments.integer("CODE")
-                    try call.arguments.finish()
+                run: { _, bound in
+                    let code = bound.optionalInteger(0) ?? 0
                     throw ExitRequest(code: Int32(truncatingIfNeeded: code))
                 }),
     ]
@@ -86,53 +78,44 @@ struct SourceFailed: Error {}
 /// The settings `set` knows, in the order it lists them.
 public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints"]
 
-private func setting(_ call: inout Call) throws -> Value? {
+private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let session = call.session
-    if call.arguments.isEmpty {
+    guard let name = bound.optionalText(0) else {
         let onOff = { (flag: Bool) in flag ? "on" : "off" }
         return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)\nexplain \(onOff(session.explain))\n"
                          + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))\npager \(onOff(session.pager))"
                          + "\nhints \(onOff(session.hints))")
     }
-    let name = try call.arguments.text("OPTION")
+    // VALUE is read as the setting says: a word, a number or on/off.
+    func value() throws -> Argument {
+        guard let argument = bound.argument(1) else { throw bound.usageError() }
+        return argument
+    }
+    func flag() throws -> Bool { try bound.arguments.boolean(try value(), label: "VALUE") }
     switch name {
     case "display":
-        let value = try call.arguments.text("VALUE")
-        try call.arguments.finish()
+        let value = try bound.arguments.text(try value(), label: "VALUE")
         guard let mode = DisplayMode(rawValue: value) else {
             throw ShellError.value("display must be repr, hex or text, not \(pythonStringRepr(value))")
         }
         session.display = mode
     case "maxline":
-        let value = try call.arguments.integer("VALUE")
-        try call.arguments.finish()
+        let value = try bound.arguments.integer(try value(), label: "VALUE", kind: .any)
         guard value > 0 else { throw ShellError.value("maxline must be a positive number of bytes") }
         session.maxLine = value
-    case "explain":
-        session.explain = try call.arguments.boolean("VALUE")
-        try call.arguments.finish()
-    case "python":
-        session.showPython = try call.arguments.boolean("VALUE")
-        try call.arguments.finish()
-    case "trace":
-        let on = try call.arguments.boolean("VALUE")
-        try call.arguments.finish()
-        call.runner.setTrace(on)
-    case "pager":
-        session.pager = try call.arguments.boolean("VALUE")
-        try call.arguments.finish()
-    case "hints":
-        session.hints = try call.arguments.boolean("VALUE")
-        try call.arguments.finish()
+    case "explain": session.explain = try flag()
+    case "python": session.showPython = try flag()
+    case "trace": call.runner.setTrace(try flag())
+    case "pager": session.pager = try flag()
+    case "hints": session.hints = try flag()
     default:
         throw ShellError.value("unknown setting \(pythonStringRepr(name)); settings: \(settingNames.joined(separator: ", "))")
     }
     return nil
 }
 
-private func history(_ call: inout Call) throws -> Value? {
-    let count = call.arguments.isEmpty ? nil : try call.arguments.integer("N")
-    try call.arguments.finish()
+private func history(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let count = bound.optionalInteger(0)
     // As time.sleep words a negative length; bash's `history -1` is an
     // unknown option, which a number cannot be here.
     if let count, count < 0 { throw ShellError.value("history length must be non-negative") }
@@ -145,8 +128,8 @@ private func history(_ call: inout Call) throws -> Value? {
     return shown.isEmpty ? nil : .verbatim(shown.joined(separator: "\n"))
 }
 
-private func help(_ call: inout Call) throws -> Value? {
-    if call.arguments.isEmpty {
+private func help(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    guard let name = bound.optionalText(0) else {
         var lines = ["Commands (help COMMAND for more; values print as Python prints them):"]
         let width = CommandTable.all.map(\.name.count).max()! + 2
         for group in CommandGroup.allCases {
@@ -159,8 +142,6 @@ private func help(_ call: inout Call) throws -> Value? {
         }
         return wrapped(lines.joined(separator: "\n"), &call)
     }
-    let name = try call.arguments.text("COMMAND")
-    try call.arguments.finish()
     guard let command = CommandTable.lookup(name) else {
         var message = "no command '\(name)'"
         if let suggestion = CommandTable.nearest(to: name) { message += ". Did you mean: '\(suggestion)'?" }

@@ -19,7 +19,7 @@ extension CommandTable {
                 python: "NAME = socket.create_connection((HOST, PORT), TIMEOUT)", cCall: "getaddrinfo(3), socket(2), connect(2)",
                 run: createConnection),
         Command(name: "create_server", group: .sockets,
-                parameters: [.required("NAME", .newName), .required("HOST", .host), .required("PORT", .port), .optional("FAMILY", .family), .optional("BACKLOG", .integer)],
+                parameters: [.required("NAME", .newName), .required("HOST", .host), .required("PORT", .port), .optional("FAMILY", .family), .optional("BACKLOG", .integer).c("int")],
                 summary: "create a listening TCP socket with SO_REUSEADDR, bound to HOST PORT",
                 python: "NAME = socket.create_server((HOST, PORT), family=FAMILY, backlog=BACKLOG)",
                 cCall: "socket(2), setsockopt(2), bind(2), listen(2)",
@@ -29,7 +29,7 @@ extension CommandTable {
                 summary: "give the socket a local address (HOST '' or * is any; PORT 0 lets the kernel choose)",
                 python: .method("bind", address: true), cCall: "bind(2)",
                 run: bind),
-        Command(name: "listen", group: .sockets, parameters: [.required("NAME", .socket), .optional("BACKLOG", .integer)],
+        Command(name: "listen", group: .sockets, parameters: [.required("NAME", .socket), .optional("BACKLOG", .integer).c("int")],
                 summary: "accept connections on the socket from now on",
                 python: .method("listen"), cCall: "listen(2)",
                 run: listen),
@@ -60,29 +60,17 @@ extension CommandTable {
         Command(name: "getsockname", group: .sockets, parameters: [.required("NAME", .socket)],
                 summary: "the socket's local address",
                 python: .method("getsockname", returns: .value), cCall: "getsockname(2)",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    try call.arguments.finish()
-                    return addressValue(try entry.socket.localAddress())
-                }),
+                run: { _, bound in addressValue(try bound.socket(0).socket.localAddress()) }),
         Command(name: "getpeername", group: .sockets, parameters: [.required("NAME", .socket)],
                 summary: "the address of the socket's peer",
                 python: .method("getpeername", returns: .value), cCall: "getpeername(2)",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    try call.arguments.finish()
-                    return addressValue(try entry.socket.peerAddress())
-                }),
+                run: { _, bound in addressValue(try bound.socket(0).socket.peerAddress()) }),
         Command(name: "fileno", group: .sockets, parameters: [.required("NAME", .socket)],
                 summary: "the socket's file descriptor",
                 python: .method("fileno", returns: .value), cCall: "",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    try call.arguments.finish()
-                    return .int(Int(entry.socket.fileDescriptor))
-                }),
+                run: { _, bound in .int(Int(bound.socket(0).socket.fileDescriptor)) }),
         Command(name: "select", group: .sockets,
-                parameters: [.required("READ", .socket), .optional("WRITE", .socket), .optional("TIMEOUT", .timeout)],
+                parameters: [.required("READ", .sockets), .optional("WRITE", .sockets), .optional("TIMEOUT", .seconds).orNone],
                 summary: "wait until sockets in [a, b] are readable or writable; prints ([ready to read], [ready to write])",
                 python: "select.select(READ, WRITE, [], TIMEOUT)", cCall: "poll(2)",
                 run: select),
@@ -93,26 +81,11 @@ extension CommandTable {
     ]
 }
 
-/// `socket s tcp` and friends: family and type in one word.
-private let socketShorthands: [String: (Int32, Int32)] = [
-    "tcp": (AF_INET, Int32(SOCK_STREAM.rawValue)), "udp": (AF_INET, Int32(SOCK_DGRAM.rawValue)),
-    "tcp6": (AF_INET6, Int32(SOCK_STREAM.rawValue)), "udp6": (AF_INET6, Int32(SOCK_DGRAM.rawValue)),
-]
-
-private func socketCommand(_ call: inout Call) throws -> Value? {
-    let name = try call.arguments.name()
-    var family = AF_INET
-    var type = Int32(SOCK_STREAM.rawValue)
-    var proto: Int32 = 0
-    if case .word(let word)? = call.arguments.peek?.kind, let pair = socketShorthands[word] {
-        _ = try call.arguments.next()
-        (family, type) = pair
-    } else if !call.arguments.isEmpty {
-        family = try call.arguments.constant("FAMILY", .family)
-        if !call.arguments.isEmpty { type = try call.arguments.constant("TYPE", .type) }
-    }
-    if !call.arguments.isEmpty { proto = try call.arguments.constant("PROTO", .level) }
-    try call.arguments.finish()
+private func socketCommand(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let name = bound.name(0)
+    var family = bound.optionalConstant(1) ?? AF_INET
+    var type = bound.optionalConstant(2) ?? Int32(SOCK_STREAM.rawValue)
+    var proto = bound.optionalConstant(3) ?? 0
     try call.session.checkFree(name)
     // -1 is socket.socket's own default for each of the three (Lib/socket.py).
     if family == -1 { family = AF_INET }
@@ -123,14 +96,11 @@ private func socketCommand(_ call: inout Call) throws -> Value? {
     return nil
 }
 
-private func socketPair(_ call: inout Call) throws -> Value? {
-    let first = try call.arguments.name("A")
-    let second = try call.arguments.name("B")
-    var family = AF_UNIX
-    var type = Int32(SOCK_STREAM.rawValue)
-    if !call.arguments.isEmpty { family = try call.arguments.constant("FAMILY", .family) }
-    if !call.arguments.isEmpty { type = try call.arguments.constant("TYPE", .type) }
-    try call.arguments.finish()
+private func socketPair(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let first = bound.name(0)
+    let second = bound.name(1)
+    let family = bound.optionalConstant(2) ?? AF_UNIX
+    let type = bound.optionalConstant(3) ?? Int32(SOCK_STREAM.rawValue)
     try call.session.checkFree(first)
     try call.session.checkFree(second)
     guard first != second else { throw ShellError.value("the two sockets of a pair need two names") }
@@ -142,12 +112,10 @@ private func socketPair(_ call: inout Call) throws -> Value? {
 
 /// Python's `create_connection`: every address getaddrinfo gives, in order,
 /// until one connects; the last error if none does.
-private func createConnection(_ call: inout Call) throws -> Value? {
-    let name = try call.arguments.name()
-    let target = try call.arguments.hostAndPort()
-    var timeout = call.session.defaultTimeout
-    if !call.arguments.isEmpty { timeout = try call.arguments.timeout("TIMEOUT") }
-    try call.arguments.finish()
+private func createConnection(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let name = bound.name(0)
+    let target = bound.hostPort(1)
+    let timeout = bound.isGiven(3) ? bound.seconds(3) : call.session.defaultTimeout
     try call.session.checkFree(name)
     let answers = try Resolver.addressInfo(host: target.host, service: String(target.port), type: Int32(SOCK_STREAM.rawValue))
     var lastError: Error = ShellError.osMessage("getaddrinfo returns an empty list")
@@ -168,14 +136,11 @@ private func createConnection(_ call: inout Call) throws -> Value? {
 }
 
 /// Python's `create_server`: SO_REUSEADDR, IPV6_V6ONLY for AF_INET6, bind, listen.
-private func createServer(_ call: inout Call) throws -> Value? {
-    let name = try call.arguments.name()
-    let target = try call.arguments.hostAndPort()
-    var family = AF_INET
-    var backlog: Int?
-    if !call.arguments.isEmpty { family = try call.arguments.constant("FAMILY", .family) }
-    if !call.arguments.isEmpty { backlog = Int(try call.arguments.cInteger("BACKLOG")) }
-    try call.arguments.finish()
+private func createServer(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let name = bound.name(0)
+    let target = bound.hostPort(1)
+    let family = bound.optionalConstant(3) ?? AF_INET
+    let backlog = bound.optionalInteger(4)
     try call.session.checkFree(name)
     try call.arguments.checkHostHasNoNull(target.host)
     guard (0...65535).contains(target.port) else { throw ShellError.overflow("bind(): port must be 0-65535.") }
@@ -205,27 +170,21 @@ private func createServer(_ call: inout Call) throws -> Value? {
     return nil
 }
 
-private func bind(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let address = try call.arguments.address(family: entry.socket.family, caller: "bind")
-    try call.arguments.finish()
-    try entry.socket.bind(address)
+private func bind(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    try bound.socket(0).socket.bind(bound.address(1))
     return nil
 }
 
-private func listen(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
+private func listen(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     // CPython's default: min(SOMAXCONN, 128); a negative backlog means 0.
-    let backlog = call.arguments.isEmpty ? 128 : Int(try call.arguments.cInteger("BACKLOG"))
-    try call.arguments.finish()
-    try entry.socket.listen(backlog: Int32(clamping: max(0, backlog)))
+    let backlog = bound.optionalInteger(1) ?? 128
+    try bound.socket(0).socket.listen(backlog: Int32(clamping: max(0, backlog)))
     return nil
 }
 
-private func accept(_ call: inout Call) throws -> Value? {
-    let listener = try call.arguments.socket()
-    let newName = call.arguments.isEmpty ? nil : try call.arguments.name("NEWNAME")
-    try call.arguments.finish()
+private func accept(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let listener = bound.socket(0)
+    let newName = bound.optionalName(1)
     if let newName { try call.session.checkFree(newName) }
     let (socket, peer) = try listener.socket.accept(timeout: call.session.defaultTimeout)
     let entry = call.session.add(socket, as: newName ?? call.session.acceptedName(for: listener))
@@ -240,21 +199,17 @@ private func accept(_ call: inout Call) throws -> Value? {
     return .tuple([.verbatim(socketRepr(entry)), addressValue(peer)])
 }
 
-private func connect(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let address = try call.arguments.address(family: entry.socket.family, caller: "connect")
-    try call.arguments.finish()
-    try entry.socket.connect(address)
+private func connect(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    try entry.socket.connect(bound.address(1))
     entry.hadConnection = true
     return nil
 }
 
-private func connectEx(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let address = try call.arguments.address(family: entry.socket.family, caller: "connect_ex")
-    try call.arguments.finish()
+private func connectEx(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
     do {
-        try entry.socket.connect(address)
+        try entry.socket.connect(bound.address(1))
         entry.hadConnection = true
         return .int(0)
     } catch let error as Errno {
@@ -268,17 +223,13 @@ private func connectEx(_ call: inout Call) throws -> Value? {
     }
 }
 
-private func shutdown(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    let how = try call.arguments.constant("HOW", .shutdown)
-    try call.arguments.finish()
-    try entry.socket.shutdown(how: how)
+private func shutdown(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    try bound.socket(0).socket.shutdown(how: bound.constant(1))
     return nil
 }
 
-private func close(_ call: inout Call) throws -> Value? {
-    let entry = try call.arguments.socket()
-    try call.arguments.finish()
+private func close(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
     call.session.remove(entry.name)
     try entry.socket.close()
     return nil
@@ -286,42 +237,11 @@ private func close(_ call: inout Call) throws -> Value? {
 
 /// `select [a, b] [c] 1.5`: names in, names out. Bytes already buffered for
 /// a socket make it readable at once, as Python's buffered readers do.
-private func select(_ call: inout Call) throws -> Value? {
-    func names(_ label: String) throws -> [SocketEntry] {
-        let argument = try call.arguments.next()
-        switch argument.kind {
-        case .list(let items), .tuple(let items):
-            return try items.map { item in
-                guard case .word(let name) = item.kind else {
-                    throw call.arguments.badArgument(label, item, expected: "a socket name")
-                }
-                return try call.session.entry(named: name)
-            }
-        case .word(let name):
-            return [try call.session.entry(named: name)]
-        default:
-            throw call.arguments.badArgument(label, argument, expected: "a list of socket names like [a, b]")
-        }
-    }
-    let readers = try names("READ")
-    var writers: [SocketEntry] = []
-    var timeout: Double?
-    if let next = call.arguments.peek {
-        switch next.kind {
-        case .list, .tuple, .word: writers = try names("WRITE")
-        default: break
-        }
-    }
-    if !call.arguments.isEmpty {
-        let argument = try call.arguments.next()
-        if case .none = argument.kind {
-            timeout = nil
-        } else {
-            timeout = try call.arguments.seconds(argument, label: "TIMEOUT", allowNone: true)
-        }
-        if let seconds = timeout, seconds < 0 { throw ShellError.value("timeout must be non-negative") }
-    }
-    try call.arguments.finish()
+private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let readers = bound.sockets(0)
+    let writers = bound.sockets(1)
+    let timeout = bound.seconds(2)
+    if let seconds = timeout, seconds < 0 { throw ShellError.value("timeout must be non-negative") }
 
     // A socket with bytes already read is ready whatever the kernel says;
     // then the others are asked without waiting, so every ready one is listed.
@@ -340,8 +260,7 @@ private func select(_ call: inout Call) throws -> Value? {
     return .tuple([list(readable), list(writable)])
 }
 
-private func socketsTable(_ call: inout Call) throws -> Value? {
-    try call.arguments.finish()
+private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     guard !call.session.entries.isEmpty else { return .verbatim("(no open sockets)") }
     var rows = [["name", "fd", "family", "type", "state", "recv-q", "send-q", "local", "remote", "timeout", "sent", "received", "options"]]
     rows.reserveCapacity(call.session.entries.count + 1)

@@ -4,18 +4,15 @@ extension CommandTable {
     static let teachingCommands: [Command] = [
         Command(name: "why", group: .shell, parameters: [],
                 summary: "explain the last error: its errno, what the kernel did, likely causes, what to try",
-                python: "", cCall: "", run: { call in
-                    try call.arguments.finish()
+                python: "", cCall: "", run: { call, _ in
                     guard let failure = call.session.lastFailure else { return .verbatim("No command has failed yet.") }
                     return wrapped(explain(failure), &call)
                 }),
         Command(name: "tcpinfo", group: .options, parameters: [.required("NAME", .socket)],
                 summary: "the kernel's TCP_INFO for a TCP socket: state, rtt, cwnd, retransmits, bytes acked ...",
                 python: "NAME.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)", cCall: "getsockopt(2) TCP_INFO",
-                run: { call in
-                    let entry = try call.arguments.socket()
-                    try call.arguments.finish()
-                    let info = try entry.socket.tcpInfo()
+                run: { _, bound in
+                    let info = try bound.socket(0).socket.tcpInfo()
                     return .dict(info.fields.map { field in
                         (key: .str(field.name),
                          value: field.name == "state" ? .str(TCPInfo.stateName(Int(field.value)))
@@ -24,19 +21,18 @@ extension CommandTable {
                 }),
         Command(name: "record", group: .shell, parameters: [.required("FILE|off", .path)],
                 summary: "write the session from now on as a transcript that --check accepts; record off stops",
-                python: "", cCall: "", run: { call in
-                    let target = try call.arguments.text("FILE")
-                    try call.arguments.finish()
+                python: "", cCall: "", run: { call, bound in
+                    let target = bound.text(0)
                     // A FILE that fails leaves the running recording as it was.
                     call.runner.recording = target == "off" ? nil : try Recording(path: target)
                     return nil
                 }),
         Command(name: "export", group: .shell, parameters: [.required("python"), .required("FILE", .path)],
                 summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed",
-                python: "", cCall: "", run: { call in
-                    let language = try call.arguments.text("LANGUAGE")
-                    let path = try call.arguments.text("FILE")
-                    try call.arguments.finish()
+                python: "", cCall: "", run: { call, bound in
+                    guard let word = bound.argument(0) else { throw bound.usageError() }
+                    let language = try bound.arguments.text(word, label: "LANGUAGE")
+                    let path = bound.text(1)
                     guard language == "python" else {
                         throw ShellError.value("export knows python only, not \(pythonStringRepr(language))")
                     }
