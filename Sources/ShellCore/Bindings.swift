@@ -51,91 +51,7 @@ struct Bindings {
 
     init(_ arguments: Arguments) throws {
         var cursor = arguments
-        let parameters = arguments.command.parameters
-        var values = [Bound](repeating: .absent, count: parameters.count)
-        var index = 0
-        while index < parameters.count {
-            let parameter = parameters[index]
-            let label = parameter.messageLabel
-            let pairsWithNext = index + 1 < parameters.count && parameters[index + 1].kind == .port
-            if parameter.isOptional && cursor.isEmpty { index += 1; continue }
-            switch parameter.kind {
-            case .socket:
-                values[index] = .socket(try cursor.socket(label))
-            case .newName:
-                values[index] = .name(try cursor.name(label))
-            case .host where pairsWithNext && parameter.acceptsNone:
-                // getaddrinfo's HOST and PORT: each may be None, PORT a service name.
-                values[index] = .text(try cursor.hostOrNone())
-                values[index + 1] = .text(try cursor.serviceOrNone())
-                index += 1
-            case .host where pairsWithNext:
-                // One address: for a socket, made for its family (a PATH for
-                // AF_UNIX, one argument); else the host and port as given.
-                if case .socket(let entry) = values.first {
-                    let caller = arguments.command.pythonCall?.method ?? arguments.command.name
-                    values[index] = .address(try cursor.address(family: entry.socket.family, caller: caller))
-                } else {
-                    values[index] = .hostPort(try cursor.hostAndPort())
-                }
-                index += 1
-            case .family where index + 1 < parameters.count && parameters[index + 1].kind == .type:
-                // `tcp`, `udp`, `tcp6`, `udp6`: FAMILY and TYPE in one word.
-                if case .word(let word)? = cursor.peek?.kind, let pair = familyTypeWords[word] {
-                    _ = try cursor.next()
-                    values[index] = .constant(pair.family, text: word)
-                    values[index + 1] = .constant(pair.type, text: word)
-                    index += 1
-                } else {
-                    values[index] = try cursor.boundConstant(label, .family)
-                }
-            case .family: values[index] = try cursor.boundConstant(label, .family)
-            case .type: values[index] = try cursor.boundConstant(label, .type)
-            case .proto, .level: values[index] = try cursor.boundConstant(label, .level)
-            case .option: values[index] = try cursor.boundConstant(label, .option)
-            case .shutdown: values[index] = try cursor.boundConstant(label, .shutdown)
-            case .flags, .aiflags, .niflags: values[index] = try cursor.boundConstant(label, .flags)
-            case .integer, .port:
-                values[index] = .integer(parameter.cType == "int"
-                    ? Int(try cursor.cInteger(label)) : try cursor.integer(label, cType: parameter.cType))
-            case .timeout:
-                values[index] = .seconds(try cursor.timeout(label))
-            case .seconds:
-                let argument = try cursor.next()
-                if parameter.acceptsNone, case .none = argument.kind {
-                    values[index] = .seconds(nil)
-                } else {
-                    values[index] = .seconds(try cursor.seconds(argument, label: label, allowNone: parameter.acceptsNone))
-                }
-            case .bool:
-                values[index] = .bool(try cursor.boolean(label))
-            case .host, .service, .protocol, .path, .command, .setting:
-                values[index] = .text(try cursor.text(label))
-            case .data:
-                // A file is read where its argument stands, as Python's
-                // `open(PATH, 'rb').read()` would be, so its error comes before
-                // a later argument's; only a last argument stays a stream
-                // (`sendall NAME @FILE` sends a file of any size).
-                let source = try cursor.data(label)
-                values[index] = .data(cursor.isEmpty ? source : .bytes(try source.load()))
-            case .sockets:
-                // An optional list is given only if the next argument is one
-                // (`select [a] 1.5`: 1.5 is the TIMEOUT, not WRITE).
-                if parameter.isOptional, let next = cursor.peek, !next.isSocketList { break }
-                values[index] = .sockets(try cursor.sockets(label))
-            case .any:
-                if parameter.repeats {
-                    var given: [Argument] = []
-                    while let argument = try cursor.optional() { given.append(argument) }
-                    values[index] = .arguments(given)
-                } else {
-                    values[index] = .argument(try cursor.next())
-                }
-            }
-            index += 1
-        }
-        try cursor.finish()
-        self.values = values
+        values = try bindParameters(&cursor)
         self.arguments = arguments
     }
 
@@ -241,6 +157,135 @@ struct Bindings {
     func repeated(_ index: Int) -> [Argument] {
         if case .arguments(let arguments) = values[index] { return arguments }
         return []
+    }
+}
+
+/// One side of the binder: how an argument becomes a value of a parameter's
+/// kind. Running a command reads typed values (`Arguments`); `export python`
+/// reads the Python source for the same arguments. Both are walked by
+/// `bindParameters`, so the order, the optional parts, the address pairs and
+/// the usage errors are the declaration's, once.
+protocol ParameterReader {
+    associatedtype Value
+    /// What an optional parameter not given is bound to.
+    static var absent: Value { get }
+    var command: Command { get }
+    var isEmpty: Bool { get }
+    /// The next argument as typed, not yet taken.
+    var peek: Argument? { get }
+    /// The next argument, read as `parameter`'s kind.
+    mutating func read(_ parameter: Parameter, label: String) throws -> Value
+    /// HOST and PORT (or one tuple, or an AF_UNIX path) as one address: for
+    /// `receiver`'s family when the command has a socket first.
+    mutating func address(_ parameter: Parameter, receiver: Value?) throws -> Value
+    /// getaddrinfo's HOST and PORT: either may be None, PORT a service name.
+    mutating func hostAndServiceOrNone() throws -> (host: Value, port: Value)
+    /// `tcp`, `udp`, `tcp6`, `udp6`: FAMILY and TYPE in one word, taken if it is one.
+    mutating func familyAndType(_ word: String) throws -> (family: Value, type: Value)?
+    /// A repeated parameter: every argument left.
+    mutating func rest() throws -> Value
+    func finish() throws
+}
+
+/// The binder: the command's declared parameters in order, each bound to its
+/// argument by `reader`; an optional one with nothing left is `absent`, and
+/// a shortfall or leftover is the usage `TypeError`.
+func bindParameters<Reader: ParameterReader>(_ reader: inout Reader) throws -> [Reader.Value] {
+    let parameters = reader.command.parameters
+    var values = [Reader.Value](repeating: Reader.absent, count: parameters.count)
+    var index = 0
+    while index < parameters.count {
+        let parameter = parameters[index]
+        if parameter.isOptional && reader.isEmpty { index += 1; continue }
+        let next = index + 1 < parameters.count ? parameters[index + 1].kind : nil
+        switch parameter.kind {
+        case .host where next == .port && parameter.acceptsNone:
+            (values[index], values[index + 1]) = try reader.hostAndServiceOrNone()
+            index += 2
+            continue
+        case .host where next == .port:
+            let receiver = index > 0 && parameters[0].kind == .socket ? values[0] : nil
+            values[index] = try reader.address(parameter, receiver: receiver)
+            index += 2
+            continue
+        case .family where next == .type:
+            if case .word(let word)? = reader.peek?.kind, let pair = try reader.familyAndType(word) {
+                (values[index], values[index + 1]) = pair
+                index += 2
+                continue
+            }
+        case .sockets where parameter.isOptional:
+            // An optional list is given only if the next argument is one
+            // (`select [a] 1.5`: 1.5 is the TIMEOUT, not WRITE).
+            if let argument = reader.peek, !argument.isSocketList { index += 1; continue }
+        default:
+            break
+        }
+        values[index] = parameter.repeats ? try reader.rest() : try reader.read(parameter, label: parameter.messageLabel)
+        index += 1
+    }
+    try reader.finish()
+    return values
+}
+
+extension Arguments: ParameterReader {
+    static var absent: Bound { .absent }
+
+    mutating func read(_ parameter: Parameter, label: String) throws -> Bound {
+        switch parameter.kind {
+        case .socket: return .socket(try socket(label))
+        case .newName: return .name(try name(label))
+        case .family: return try boundConstant(label, .family)
+        case .type: return try boundConstant(label, .type)
+        case .proto, .level: return try boundConstant(label, .level)
+        case .option: return try boundConstant(label, .option)
+        case .shutdown: return try boundConstant(label, .shutdown)
+        case .flags, .aiflags, .niflags: return try boundConstant(label, .flags)
+        case .integer, .port:
+            return .integer(parameter.cType == "int" ? Int(try cInteger(label)) : try integer(label, cType: parameter.cType))
+        case .timeout: return .seconds(try timeout(label))
+        case .seconds:
+            let argument = try next()
+            if parameter.acceptsNone, case .none = argument.kind { return .seconds(nil) }
+            return .seconds(try seconds(argument, label: label, allowNone: parameter.acceptsNone))
+        case .bool: return .bool(try boolean(label))
+        case .host, .service, .protocol, .path, .command, .setting: return .text(try text(label))
+        case .data:
+            // A file is read where its argument stands, as Python's
+            // `open(PATH, 'rb').read()` would be, so its error comes before
+            // a later argument's; only a last argument stays a stream
+            // (`sendall NAME @FILE` sends a file of any size).
+            let source = try data(label)
+            return .data(isEmpty ? source : .bytes(try source.load()))
+        case .sockets: return .sockets(try sockets(label))
+        case .any: return .argument(try next())
+        }
+    }
+
+    mutating func address(_ parameter: Parameter, receiver: Bound?) throws -> Bound {
+        if case .socket(let entry)? = receiver {
+            return .address(try address(family: entry.socket.family, caller: command.pythonCall?.method ?? command.name))
+        }
+        let target = try hostAndPort()
+        guard parameter.anyAddress, target.host == "*" else { return .hostPort(target) }
+        return .hostPort(HostPort(host: "", port: target.port, flowInfo: target.flowInfo, scopeID: target.scopeID,
+                                  tupleCount: target.tupleCount))
+    }
+
+    mutating func hostAndServiceOrNone() throws -> (host: Bound, port: Bound) {
+        (.text(try hostOrNone()), .text(try serviceOrNone()))
+    }
+
+    mutating func familyAndType(_ word: String) throws -> (family: Bound, type: Bound)? {
+        guard let pair = familyTypeWords[word] else { return nil }
+        _ = try next()
+        return (.constant(pair.family, text: word), .constant(pair.type, text: word))
+    }
+
+    mutating func rest() throws -> Bound {
+        var given: [Argument] = []
+        while let argument = try optional() { given.append(argument) }
+        return .arguments(given)
     }
 }
 

@@ -48,6 +48,13 @@ public struct Parameter: Equatable {
     public private(set) var cType = "long"
     /// None is a value here (getaddrinfo's HOST and PORT, select's TIMEOUT).
     public private(set) var acceptsNone = false
+    /// `*` is the any address, `''` (create_server's HOST).
+    public private(set) var anyAddress = false
+    /// Python's keyword for it where the call takes it by keyword (`family=`).
+    public private(set) var keyword: String?
+    /// What Python passes where sockshell's optional argument is left out and
+    /// Python's is not optional (recv's BUFSIZE: `4096`).
+    public private(set) var pythonDefault: String?
 
     /// The integer is converted to C's `type` (its OverflowError names it).
     public func c(_ type: String) -> Parameter {
@@ -60,6 +67,27 @@ public struct Parameter: Equatable {
     public var orNone: Parameter {
         var parameter = self
         parameter.acceptsNone = true
+        return parameter
+    }
+
+    /// `*` means the any address.
+    public var starIsAny: Parameter {
+        var parameter = self
+        parameter.anyAddress = true
+        return parameter
+    }
+
+    /// Python takes it as `keyword=VALUE`.
+    public func keyword(_ name: String) -> Parameter {
+        var parameter = self
+        parameter.keyword = name
+        return parameter
+    }
+
+    /// Python's call needs `code` where sockshell's argument is left out.
+    public func python(default code: String) -> Parameter {
+        var parameter = self
+        parameter.pythonDefault = code
         return parameter
     }
 
@@ -115,15 +143,26 @@ public struct PythonCall {
         PythonCall(method: nil, function: name, returns: returns, pairsAddress: address)
     }
 
-    /// The call as `help` shows it: `NAME.bind((HOST, PORT))`.
+    /// The call as `help` shows it: `NAME.bind((HOST, PORT))`,
+    /// `NAME = socket.create_server((HOST, PORT), family=FAMILY, backlog=BACKLOG)`.
     func text(_ parameters: [Parameter]) -> String {
-        var labels = parameters.map { String($0.label.split(separator: "|").first ?? "") }
+        var targets: [String] = []
         var receiver = ""
-        if method != nil, !labels.isEmpty { receiver = labels.removeFirst() + "." }
-        if pairsAddress, let host = labels.firstIndex(of: "HOST"), host + 1 < labels.count {
-            labels.replaceSubrange(host...host + 1, with: ["(\(labels[host]), \(labels[host + 1]))"])
+        var words: [String] = []
+        for (index, parameter) in parameters.enumerated() {
+            let label = parameter.messageLabel
+            if index == 0, method != nil {
+                receiver = label + "."
+            } else if parameter.kind == .newName {
+                targets.append(label)
+            } else if pairsAddress, parameter.kind == .port, index > 0, parameters[index - 1].kind == .host, let host = words.popLast() {
+                words.append("(\(host), \(label))")
+            } else {
+                words.append((parameter.keyword.map { $0 + "=" } ?? "") + label)
+            }
         }
-        return receiver + (method ?? function ?? "") + "(" + labels.joined(separator: ", ") + ")"
+        let assignment = targets.isEmpty ? "" : targets.joined(separator: ", ") + " = "
+        return assignment + receiver + (method ?? function ?? "") + "(" + words.joined(separator: ", ") + ")"
     }
 }
 

@@ -99,6 +99,81 @@ private struct SocketName {
     var variable: String
 }
 
+/// What the binder made of one parameter for the export: the Python source
+/// for its argument, with what a command needs to know of it.
+private enum Code {
+    case absent
+    case socket(SocketName)
+    case name(String)
+    /// A number or a constant, with its value when it is a literal.
+    case expr(Expr)
+    /// Any other Python expression.
+    case source(String)
+    /// A word known now (a setting's name).
+    case plain(String)
+    case sockets([SocketName])
+    case data(DataArg)
+    /// A `.any` argument, for the command to read its own way.
+    case argument(Arg)
+    /// A repeated parameter's arguments, as typed (echo's).
+    case arguments([Argument])
+
+    /// As an argument of the Python call.
+    var python: String {
+        switch self {
+        case .absent, .arguments: return ""
+        case .socket(let socket): return socket.variable
+        case .name(let name): return name
+        case .expr(let expr): return expr.code
+        case .source(let code): return code
+        case .plain(let text): return pythonStringRepr(text)
+        case .sockets(let sockets): return "[" + sockets.map(\.variable).joined(separator: ", ") + "]"
+        case .data(let data): return data.python()
+        case .argument(let argument): return argument.expr ?? argument.text
+        }
+    }
+
+    /// Nil when not given.
+    var optionalPython: String? {
+        if case .absent = self { return nil }
+        return python
+    }
+
+    // What the binder bound for each kind; reading another is a fault of the declaration.
+    var socket: SocketName {
+        guard case .socket(let socket) = self else { preconditionFailure("not a socket: \(self)") }
+        return socket
+    }
+    var optionalName: String? {
+        if case .name(let name) = self { return name }
+        return nil
+    }
+    var name: String {
+        guard let name = optionalName else { preconditionFailure("not a name: \(self)") }
+        return name
+    }
+    var expr: Expr? {
+        if case .expr(let expr) = self { return expr }
+        return nil
+    }
+    var sockets: [SocketName] {
+        if case .sockets(let sockets) = self { return sockets }
+        return []
+    }
+    var data: DataArg {
+        guard case .data(let data) = self else { preconditionFailure("not data: \(self)") }
+        return data
+    }
+    var argument: Arg {
+        guard case .argument(let argument) = self else { preconditionFailure("not an argument: \(self)") }
+        return argument
+    }
+    var arguments: [Argument] {
+        if case .arguments(let arguments) = self { return arguments }
+        return []
+    }
+}
+
 /// Data to send or a delimiter, as sockshell's `Arguments.data` takes it.
 private enum DataArg {
     case bytes([UInt8])
@@ -339,7 +414,7 @@ private final class Translator {
         }
         var reader = Reader(parsed.arguments, command: command, translator: self)
         do {
-            return try translate(command.name, &reader)
+            return try translate(command, try bindParameters(&reader))
         } catch {
             // An error sockshell finds in the arguments: the script raises it
             // where sockshell would, after the sockets it looked up first.
@@ -349,40 +424,51 @@ private final class Translator {
         }
     }
 
-    private static let shorthands: [String: (family: String, type: String, unix: Bool)] = [
-        "tcp": ("socket.AF_INET", "socket.SOCK_STREAM", false), "udp": ("socket.AF_INET", "socket.SOCK_DGRAM", false),
-        "tcp6": ("socket.AF_INET6", "socket.SOCK_STREAM", false), "udp6": ("socket.AF_INET6", "socket.SOCK_DGRAM", false),
+    private static let shorthands: [String: (family: String, type: String, value: Int)] = [
+        "tcp": ("socket.AF_INET", "socket.SOCK_STREAM", Int(AF_INET)), "udp": ("socket.AF_INET", "socket.SOCK_DGRAM", Int(AF_INET)),
+        "tcp6": ("socket.AF_INET6", "socket.SOCK_STREAM", Int(AF_INET6)), "udp6": ("socket.AF_INET6", "socket.SOCK_DGRAM", Int(AF_INET6)),
     ]
 
-    /// A command declared as one Python call: its arguments in order, each
-    /// converted as its parameter's kind says, optional ones left out when
-    /// absent, HOST and PORT one tuple where Python takes an address.
-    private func translate(_ call: PythonCall, of command: Command, _ r: inout Reader) throws -> Translation {
-        var parameters = command.parameters[...]
+    static func shorthand(_ word: String) -> (family: Expr, type: Expr)? {
+        guard let pair = shorthands[word] else { return nil }
+        return (Expr(code: pair.family, value: pair.value), Expr(code: pair.type))
+    }
+
+    /// A command declared as one Python call: its arguments in order as the
+    /// binder read them, optional ones left out when absent (or Python's
+    /// default where Python needs one), keywords where Python takes them, and
+    /// the new sockets' names assigned the call's value.
+    private func translate(_ call: PythonCall, of command: Command, _ codes: [Code]) throws -> Translation {
         var receiver: SocketName?
-        if call.method != nil, let first = parameters.first {
-            receiver = try r.socket(first.label)
-            parameters = parameters.dropFirst()
-        }
+        var targets: [String] = []
         var arguments: [String] = []
-        var portTaken = false
-        for parameter in parameters {
-            if portTaken {
-                portTaken = false
-                continue
+        var isUnix: Bool? = false
+        for (index, parameter) in command.parameters.enumerated() {
+            let code = codes[index]
+            switch code {
+            case .socket(let socket) where index == 0 && call.method != nil:
+                receiver = socket
+            case .name(let name) where parameter.kind == .newName:
+                targets.append(name)
+            case .absent:
+                if let value = parameter.pythonDefault { arguments.append(value) }
+            default:
+                if parameter.kind == .family, case .expr(let family) = code { isUnix = family.value.map { $0 == Int(AF_UNIX) } }
+                arguments.append((parameter.keyword.map { $0 + "=" } ?? "") + code.python)
             }
-            if parameter.isOptional && r.isEmpty { break }
-            if call.pairsAddress && parameter.kind == .host {
-                // One tuple, or HOST PORT (an AF_UNIX socket's path alone).
-                arguments.append(try receiver.map { try r.address(of: $0) } ?? r.hostAndPort(anyAddress: false))
-                portTaken = true
-                continue
-            }
-            arguments.append(try exported(parameter, &r))
         }
-        try r.finish()
         let callee = receiver.map { "\($0.variable).\(call.method ?? "")" } ?? call.function ?? command.name
+        if let module = call.function?.split(separator: ".").first.map(String.init), module != "socket", module != "sys" {
+            modules.insert(module)
+        }
         let code = callee + "(" + arguments.joined(separator: ", ") + ")"
+        if !targets.isEmpty {
+            for target in targets { try checkIdentifier(target) }
+            let line = targets.map(variable).joined(separator: ", ") + " = " + code
+            let check = targets.flatMap(freeCheck)
+            created(targets, unix: isUnix)
+            return statement(line, script: check + [line])
+        }
         switch call.returns {
         case .nothing: return statement(code)
         case .value: return value(code)
@@ -390,66 +476,22 @@ private final class Translator {
         }
     }
 
-    /// One argument as Python source, read as its parameter's kind.
-    private func exported(_ parameter: Parameter, _ r: inout Reader) throws -> String {
-        let label = String(parameter.label.split(separator: "|").first ?? "")
-        switch parameter.kind {
-        case .socket: return try r.socket(label).variable
-        case .port, .integer: return try r.integer(label).code
-        case .family: return try r.constant(label, .family).code
-        case .type: return try r.constant(label, .type).code
-        case .proto, .level: return try r.constant(label, .level).code
-        case .option: return try r.constant(label, .option).code
-        case .flags, .aiflags, .niflags: return try r.constant(label, .flags).code
-        case .shutdown: return try r.constant(label, .shutdown).code
-        case .timeout: return try r.timeout(label)
-        case .seconds: return try r.number(label)
-        case .sockets: return "[" + (try r.socketList(label)).map(\.variable).joined(separator: ", ") + "]"
-        case .bool: return try r.boolean(label)
-        case .data: return try r.data(label).python()
-        case .host, .service, .protocol, .path, .newName, .setting, .command, .any: return try r.text(label)
-        }
-    }
-
-    private func translate(_ name: String, _ r: inout Reader) throws -> Translation {
-        if let command = CommandTable.lookup(name), let call = command.pythonCall {
-            return try translate(call, of: command, &r)
-        }
-        switch name {
+    /// The commands that are not one Python call, or that the script must
+    /// help (names sockshell chooses, bytes read ahead, its own tables): each
+    /// reads the arguments the binder bound, by position.
+    private func translate(_ command: Command, _ c: [Code]) throws -> Translation {
+        if let call = command.pythonCall { return try translate(call, of: command, c) }
+        switch command.name {
         // Sockets
-        case "socket":
-            let new = try r.newName()
-            var family = "socket.AF_INET", type = "socket.SOCK_STREAM"
-            var proto: String?
-            var isUnix: Bool? = false
-            if case .word(let word)? = r.peek?.kind, let pair = Translator.shorthands[word] {
-                _ = try r.next()
-                (family, type, isUnix) = (pair.family, pair.type, pair.unix)
-            } else if !r.isEmpty {
-                let given = try r.constant("FAMILY", .family)
-                family = given.code
-                isUnix = given.value.map { $0 == Int(AF_UNIX) }
-                if !r.isEmpty { type = try r.constant("TYPE", .type).code }
-            }
-            if !r.isEmpty { proto = try r.constant("PROTO", .level).code }
-            try r.finish()
-            try checkIdentifier(new)
-            let line = "\(variable(new)) = socket.socket(\(family), \(type)\(proto.map { ", " + $0 } ?? ""))"
-            let check = freeCheck(new)
-            created([new], unix: isUnix)
-            return statement(line, script: check + [line])
-
         case "socketpair":
-            let first = try r.newName("A"), second = try r.newName("B")
+            let first = c[0].name, second = c[1].name
             var arguments: [String] = []
             var isUnix: Bool? = true
-            if !r.isEmpty {
-                let family = try r.constant("FAMILY", .family)
+            if case .expr(let family) = c[2] {
                 arguments.append(family.code)
                 isUnix = family.value.map { $0 == Int(AF_UNIX) }
             }
-            if !r.isEmpty { arguments.append(try r.constant("TYPE", .type).code) }
-            try r.finish()
+            if case .expr(let type) = c[3] { arguments.append(type.code) }
             try checkIdentifier(first)
             try checkIdentifier(second)
             let check = freeCheck(first) + freeCheck(second)
@@ -458,33 +500,9 @@ private final class Translator {
             created([first, second], unix: isUnix)
             return statement(line, script: check + [line])
 
-        case "create_connection":
-            let new = try r.newName()
-            let address = try r.hostAndPort(anyAddress: false)
-            let timeout = r.isEmpty ? nil : try r.timeout("TIMEOUT")
-            try r.finish()
-            try checkIdentifier(new)
-            let line = "\(variable(new)) = socket.create_connection(\(address)\(timeout.map { ", " + $0 } ?? ""))"
-            let check = freeCheck(new)
-            created([new], unix: false)
-            return statement(line, script: check + [line])
-
-        case "create_server":
-            let new = try r.newName()
-            var arguments = [try r.hostAndPort(anyAddress: true)]
-            if !r.isEmpty { arguments.append("family=" + (try r.constant("FAMILY", .family)).code) }
-            if !r.isEmpty { arguments.append("backlog=" + (try r.integer("BACKLOG")).code) }
-            try r.finish()
-            try checkIdentifier(new)
-            let line = "\(variable(new)) = socket.create_server(\(arguments.joined(separator: ", ")))"
-            let check = freeCheck(new)
-            created([new], unix: false)
-            return statement(line, script: check + [line])
-
         case "accept":
-            let listener = try r.socket()
-            let given = r.isEmpty ? nil : try r.newName("NEWNAME")
-            try r.finish()
+            let listener = c[0].socket
+            let given = c[1].optionalName
             if let given { try checkIdentifier(given) }
             let check = given.map(freeCheck) ?? []
             let key = "\(listener.name)#\(generation[listener.name] ?? 0)"
@@ -506,25 +524,15 @@ private final class Translator {
                                script: check + [line, deliver("accepted(\(pythonStringRepr(new)), \(newVariable), addr)")])
 
         case "close":
-            let socket = try r.socket()
-            try r.finish()
+            let socket = c[0].socket
             open.remove(socket.name)
             buffered.remove(socket.name)
             // sockshell frees the name: using it again is a NameError.
             return statement("\(socket.variable).close()", script: ["\(socket.variable).close()", "del \(socket.variable)"])
 
         case "select":
-            let readers = try r.socketList("READ")
-            var writers: [SocketName] = []
-            var timeout: String?
-            if let next = r.peek {
-                switch next.kind {
-                case .list, .tuple, .word: writers = try r.socketList("WRITE")
-                default: break
-                }
-            }
-            if !r.isEmpty { timeout = try r.timeout("TIMEOUT") }
-            try r.finish()
+            let readers = c[0].sockets, writers = c[1].sockets
+            let timeout = c[2].optionalPython
             modules.insert("select")
             helpers.insert(.selectNames)
             let list = { (sockets: [SocketName]) in "[" + sockets.map(\.variable).joined(separator: ", ") + "]" }
@@ -536,57 +544,43 @@ private final class Translator {
             return value(python, script: script)
 
         case "sockets":
-            try r.finish()
             return omitted("the sockets table is sockshell's own: not reproduced")
 
         // Data
-        case "sendall", "sendline":
-            let socket = try r.socket()
-            let data = try r.data()
-            try r.finish()
-            return statement("\(socket.variable).sendall(\(data.python(newline: name == "sendline")))")
+        case "sendline":
+            return statement("\(c[0].socket.variable).sendall(\(c[1].data.python(newline: true)))")
 
         case "sendfile":
-            let socket = try r.socket()
-            let path = try r.text("PATH")
-            try r.finish()
-            return value("\(socket.variable).sendfile(open(\(path), 'rb'))")
+            return value("\(c[0].socket.variable).sendfile(open(\(c[1].python), 'rb'))")
 
         case "recv", "recvfrom":
-            let socket = try r.socket()
-            let size = r.isEmpty ? "4096" : try r.integer("BUFSIZE").code
-            let flags = r.isEmpty ? nil : try r.constant("FLAGS", .flags)
-            try r.finish()
-            let arguments = size + (flags.map { ", " + $0.code } ?? "")
-            let python = "\(socket.variable).\(name)(\(arguments))"
+            let socket = c[0].socket
+            let arguments = (c[1].optionalPython ?? "4096") + (c[2].optionalPython.map { ", " + $0 } ?? "")
+            let python = "\(socket.variable).\(command.name)(\(arguments))"
             let sessionBuffered = session.flatMap { try? $0.entry(named: socket.name) }.map { $0.bufferedCount > 0 }
             guard buffered.contains(socket.name) || sessionBuffered == true else {
-                return value(python, bytes: name == "recv")
+                return value(python, bytes: command.name == "recv")
             }
             // Bytes a recvline or recvuntil read ahead come first.
-            helpers.insert(name == "recv" ? .recv : .recvfrom)
-            return value(python, script: "\(name)(\(socket.variable), \(arguments))", bytes: name == "recv")
+            helpers.insert(command.name == "recv" ? .recv : .recvfrom)
+            return value(python, script: "\(command.name)(\(socket.variable), \(arguments))", bytes: command.name == "recv")
 
         case "recvline":
-            let socket = try r.socket()
-            try r.finish()
+            let socket = c[0].socket
             buffered.insert(socket.name)
             helpers.insert(.recvuntil)
             return value("recvline(\(socket.variable))", bytes: true)
 
         case "recvuntil":
-            let socket = try r.socket()
-            let delimiter = try r.data("DELIM")
-            try r.finish()
+            let socket = c[0].socket
             buffered.insert(socket.name)
             helpers.insert(.recvuntil)
-            return value("recvuntil(\(socket.variable), \(delimiter.python()))", bytes: true)
+            return value("recvuntil(\(socket.variable), \(c[1].data.python()))", bytes: true)
 
         case "recvall":
-            let socket = try r.socket()
+            let socket = c[0].socket
             // sockshell streams to a file in bigger pieces; the bytes are the same.
-            let size = r.isEmpty ? (redirect == nil ? "65536" : "1048576") : try r.integer("BUFSIZE").code
-            try r.finish()
+            let size = c[1].optionalPython ?? (redirect == nil ? "65536" : "1048576")
             helpers.insert(.recvall)
             buffered.remove(socket.name)
             let loop = "iter(lambda: \(socket.variable).recv(\(size)), b'')"
@@ -604,55 +598,24 @@ private final class Translator {
 
         // Options
         case "setsockopt":
-            let socket = try r.socket()
-            let level = try r.constant("LEVEL", .level)
-            let option = try r.constant("OPTION", .option)
-            let argument = try r.next()
-            try r.finish()
+            let argument = c[3].argument
             let optionValue: String
             if case .bytes(let bytes) = argument.kind { optionValue = pythonBytesRepr(bytes) } else {
-                optionValue = try r.integer(argument, label: "VALUE", kind: .any).code
+                optionValue = try Reader.integer(argument, label: "VALUE", kind: .any, usage: command.usageLine).code
             }
-            return statement("\(socket.variable).setsockopt(\(level.code), \(option.code), \(optionValue))")
+            return statement("\(c[0].socket.variable).setsockopt(\(c[1].python), \(c[2].python), \(optionValue))")
 
         case "getsockopt":
-            let socket = try r.socket()
-            let level = try r.constant("LEVEL", .level)
-            let option = try r.constant("OPTION", .option)
-            let length = r.isEmpty ? nil : try r.integer("BUFLEN")
-            try r.finish()
+            let length = c[3].expr
             let bytes = length.map { $0.value != 0 } ?? false
-            return value("\(socket.variable).getsockopt(\(level.code), \(option.code)\(length.map { ", " + $0.code } ?? ""))",
+            return value("\(c[0].socket.variable).getsockopt(\(c[1].python), \(c[2].python)\(length.map { ", " + $0.code } ?? ""))",
                          bytes: bytes)
 
         case "tcpinfo":
-            let socket = try r.socket()
-            try r.finish()
             helpers.insert(.tcpinfo)
+            let socket = c[0].socket
             return value("\(socket.variable).getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 232)",
                          script: "tcpinfo(\(socket.variable))", bytes: true)
-
-        // Resolver
-        case "getaddrinfo":
-            // HOST may be None and PORT a service name or None: not one kind each.
-            let host = try r.next()
-            var arguments: [String] = []
-            switch host.kind {
-            case .none: arguments.append("None")
-            case .string(let text), .word(let text): arguments.append(host.expr ?? pythonStringRepr(text))
-            default: throw r.badArgument("HOST", host, expected: "a host name, an address or None")
-            }
-            let port = try r.next()
-            switch port.kind {
-            case .none: arguments.append("None")
-            case .integer(let number): arguments.append(port.expr ?? integerLiteral(port.text, number))
-            case .string(let text), .word(let text): arguments.append(port.expr ?? pythonStringRepr(text))
-            default: throw r.badArgument("PORT", port, expected: "a port, a service name or None")
-            }
-            let kinds: [(String, ConstantKind)] = [("FAMILY", .family), ("TYPE", .type), ("PROTO", .level), ("FLAGS", .flags)]
-            for (label, kind) in kinds where !r.isEmpty { arguments.append(try r.constant(label, kind).code) }
-            try r.finish()
-            return value("socket.getaddrinfo(\(arguments.joined(separator: ", ")))")
 
         // Shell
         case "echo":
@@ -668,13 +631,12 @@ private final class Translator {
                 }
                 words = []
             }
-            while !r.isEmpty {
-                let argument = try r.nextUnresolved()
+            for argument in c[0].arguments {
                 if let value = staticValue(argument) {
                     words.append(value.str)
                 } else {
                     flush()
-                    parts.append(r.code(argument))
+                    parts.append(code(argument))
                 }
             }
             flush()
@@ -685,39 +647,30 @@ private final class Translator {
             return Translation(python: lines, script: lines)
 
         case "!":
-            let command = try r.text("CMD")
-            try r.finish()
             modules.insert("subprocess")
             // What the script printed so far goes first, as in sockshell.
-            let call = "subprocess.run(\(command), shell=True, check=True)"
+            let call = "subprocess.run(\(c[0].python), shell=True, check=True)"
             return statement(call, script: ["sys.stdout.flush()", call])
 
-        case "sleep":
-            let seconds = try r.number("SECONDS")
-            try r.finish()
-            modules.insert("time")
-            return statement("time.sleep(\(seconds))")
-
         case "quit":
-            let code = r.isEmpty ? "0" : try r.integer("CODE").code
-            try r.finish()
-            return statement("sys.exit(\(code))")
+            return statement("sys.exit(\(c[0].optionalPython ?? "0"))")
 
         case "set":
-            guard !r.isEmpty else { return omitted("set lists sockshell's settings: not reproduced") }
-            let setting = try r.plainText("OPTION")
+            guard case .plain(let setting) = c[0] else { return omitted("set lists sockshell's settings: not reproduced") }
+            func value() throws -> Arg {
+                guard case .argument(let argument) = c[1] else { throw ShellError.type("usage: \(command.usageLine)") }
+                return argument
+            }
             switch setting {
             case "display":
-                let mode = try r.plainText("VALUE")
-                try r.finish()
+                let mode = try Reader.plainText(try value(), label: "VALUE", usage: command.usageLine)
                 guard DisplayMode(rawValue: mode) != nil else {
                     throw ShellError.value("display must be repr, hex or text, not \(pythonStringRepr(mode))")
                 }
                 helpers.insert(.display)
                 return Translation(python: nil, script: ["DISPLAY = \(pythonStringRepr(mode))"])
             case "maxline":
-                let limit = try r.integer("VALUE")
-                try r.finish()
+                let limit = try Reader.integer(try value(), label: "VALUE", kind: .any, usage: command.usageLine)
                 if let number = limit.value, number <= 0 {
                     throw ShellError.value("maxline must be a positive number of bytes")
                 }
@@ -737,6 +690,33 @@ private final class Translator {
         default:
             // help, history, why, record, export, and any later shell command.
             return omitted("a sockshell command with no Python counterpart: its output is not reproduced")
+        }
+    }
+
+    /// Python source for an argument's literal value, `$NAME.field` included.
+    func code(_ argument: Argument) -> String {
+        switch argument.kind {
+        case .reference(let name, let field):
+            let variable = self.variable(name)
+            switch field {
+            case "fd": return "\(variable).fileno()"
+            case "peer": return "\(variable).getpeername()"
+            case "peer.host": return "\(variable).getpeername()[0]"
+            case "peer.port": return "\(variable).getpeername()[1]"
+            case "host": return "\(variable).getsockname()[0]"
+            default: return "\(variable).getsockname()[1]"
+            }
+        case .scriptArgument(let number):
+            usesScriptArguments()
+            return "argv(\(number))"
+        case .variable(let name):
+            return valueVariable(name)
+        case .tuple(let items):
+            return "(" + items.map(code).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
+        case .list(let items):
+            return "[" + items.map(code).joined(separator: ", ") + "]"
+        default:
+            return staticValue(argument)?.repr ?? pythonStringRepr(argument.text)
         }
     }
 
@@ -1118,7 +1098,11 @@ private struct Reader {
     func usageError() -> ShellError { .type("usage: \(command.usageLine)") }
 
     func badArgument(_ label: String, _ argument: Arg, expected: String) -> ShellError {
-        .type("\(label) must be \(expected), not \(argument.text) (usage: \(command.usageLine))")
+        Reader.badArgument(label, argument, expected: expected, usage: command.usageLine)
+    }
+
+    static func badArgument(_ label: String, _ argument: Arg, expected: String, usage: String) -> ShellError {
+        .type("\(label) must be \(expected), not \(argument.text) (usage: \(usage))")
     }
 
     func finish() throws {
@@ -1155,42 +1139,6 @@ private struct Reader {
             return Arg(kind: argument.kind, text: argument.text, items: items.map { resolved($0) })
         default:
             return Arg(kind: argument.kind, text: argument.text)
-        }
-    }
-
-    /// The next argument as typed, for `echo`: a `$NAME.field` in it is
-    /// looked up now (top level) or when the script runs (inside a tuple).
-    mutating func nextUnresolved() throws -> Argument {
-        guard index < items.count else { throw usageError() }
-        index += 1
-        if case .reference(let name, _) = items[index - 1].kind { lookedUp.append(translator.variable(name)) }
-        return items[index - 1]
-    }
-
-    /// Python source for an argument's literal value, `$NAME.field` included.
-    func code(_ argument: Argument) -> String {
-        switch argument.kind {
-        case .reference(let name, let field):
-            let variable = translator.variable(name)
-            switch field {
-            case "fd": return "\(variable).fileno()"
-            case "peer": return "\(variable).getpeername()"
-            case "peer.host": return "\(variable).getpeername()[0]"
-            case "peer.port": return "\(variable).getpeername()[1]"
-            case "host": return "\(variable).getsockname()[0]"
-            default: return "\(variable).getsockname()[1]"
-            }
-        case .scriptArgument(let number):
-            translator.usesScriptArguments()
-            return "argv(\(number))"
-        case .variable(let name):
-            return translator.valueVariable(name)
-        case .tuple(let items):
-            return "(" + items.map(code).joined(separator: ", ") + (items.count == 1 ? ",)" : ")")
-        case .list(let items):
-            return "[" + items.map(code).joined(separator: ", ") + "]"
-        default:
-            return staticValue(argument)?.repr ?? pythonStringRepr(argument.text)
         }
     }
 
@@ -1245,6 +1193,10 @@ private struct Reader {
     }
 
     func integer(_ argument: Arg, label: String, kind: ConstantKind) throws -> Expr {
+        try Reader.integer(argument, label: label, kind: kind, usage: command.usageLine)
+    }
+
+    static func integer(_ argument: Arg, label: String, kind: ConstantKind, usage: String) throws -> Expr {
         switch argument.kind {
         case .variable: return Expr(code: argument.expr ?? argument.text)
         case .integer(let number):
@@ -1258,14 +1210,15 @@ private struct Reader {
             for part in word.split(separator: "|", omittingEmptySubsequences: false) {
                 guard let name = constantName(String(part), kind: kind),
                       let value = constantValue(String(part), kind: kind) else {
-                    throw badArgument(label, argument, expected: kind == .any ? "an integer" : "an integer or a constant")
+                    throw badArgument(label, argument, expected: kind == .any ? "an integer" : "an integer or a constant",
+                                      usage: usage)
                 }
                 names.append(name)
                 total |= value
             }
             return Expr(code: names.joined(separator: " | "), value: total)
         default:
-            throw badArgument(label, argument, expected: "an integer")
+            throw badArgument(label, argument, expected: "an integer", usage: usage)
         }
     }
 
@@ -1318,12 +1271,11 @@ private struct Reader {
     }
 
     /// A string or a bare word known now, for settings.
-    mutating func plainText(_ label: String) throws -> String {
-        let argument = try next()
+    static func plainText(_ argument: Arg, label: String, usage: String) throws -> String {
         switch argument.kind {
         case .string(let text) where argument.expr == nil, .word(let text): return text
         case .integer, .float: return argument.text
-        default: throw badArgument(label, argument, expected: "a string")
+        default: throw badArgument(label, argument, expected: "a string", usage: usage)
         }
     }
 
@@ -1393,6 +1345,73 @@ private struct Reader {
             try integer(argument, label: ["PORT", "FLOWINFO", "SCOPEID"][offset], kind: .any).code
         }
         return "(" + ([hostCode] + numbers).joined(separator: ", ") + ")"
+    }
+}
+
+extension Reader: ParameterReader {
+    static var absent: Code { .absent }
+
+    mutating func read(_ parameter: Parameter, label: String) throws -> Code {
+        switch parameter.kind {
+        case .socket: return .socket(try socket(label))
+        case .newName: return .name(try newName(label))
+        case .port, .integer: return .expr(try integer(label))
+        case .family: return .expr(try constant(label, .family))
+        case .type: return .expr(try constant(label, .type))
+        case .proto, .level: return .expr(try constant(label, .level))
+        case .option: return .expr(try constant(label, .option))
+        case .flags, .aiflags, .niflags: return .expr(try constant(label, .flags))
+        case .shutdown: return .expr(try constant(label, .shutdown))
+        case .timeout: return .source(try timeout(label))
+        case .seconds: return .source(parameter.acceptsNone ? try timeout(label) : try number(label))
+        case .sockets: return .sockets(try socketList(label))
+        case .bool: return .source(try boolean(label))
+        case .data: return .data(try data(label))
+        case .setting: return .plain(try Reader.plainText(try next(), label: label, usage: command.usageLine))
+        case .any: return .argument(try next())
+        case .host, .service, .protocol, .path, .command: return .source(try text(label))
+        }
+    }
+
+    mutating func address(_ parameter: Parameter, receiver: Code?) throws -> Code {
+        if case .socket(let socket)? = receiver { return .source(try address(of: socket)) }
+        return .source(try hostAndPort(anyAddress: parameter.anyAddress))
+    }
+
+    mutating func hostAndServiceOrNone() throws -> (host: Code, port: Code) {
+        let host = try next()
+        let hostCode: String
+        switch host.kind {
+        case .none: hostCode = "None"
+        case .string(let text), .word(let text): hostCode = host.expr ?? pythonStringRepr(text)
+        default: throw badArgument("HOST", host, expected: "a host name, an address or None")
+        }
+        let port = try next()
+        let portCode: String
+        switch port.kind {
+        case .none: portCode = "None"
+        case .integer(let number): portCode = port.expr ?? integerLiteral(port.text, number)
+        case .string(let text), .word(let text): portCode = port.expr ?? pythonStringRepr(text)
+        default: throw badArgument("PORT", port, expected: "a port, a service name or None")
+        }
+        return (.source(hostCode), .source(portCode))
+    }
+
+    mutating func familyAndType(_ word: String) throws -> (family: Code, type: Code)? {
+        guard let pair = Translator.shorthand(word) else { return nil }
+        _ = try next()
+        return (.expr(pair.family), .expr(pair.type))
+    }
+
+    /// The arguments as typed, for `echo`: a `$NAME.field` among them is
+    /// looked up now (top level) or when the script runs (inside a tuple).
+    mutating func rest() throws -> Code {
+        var given: [Argument] = []
+        while let argument = peek {
+            _ = try next()
+            given.append(argument)
+        }
+        return .arguments(given)
     }
 }
 

@@ -10,7 +10,7 @@ extension CommandTable {
                 run: send),
         Command(name: "sendall", group: .data, parameters: [.required("NAME", .socket), .required("DATA", .data)],
                 summary: "send every byte of DATA (b'...', 'text' or @FILE)",
-                python: "NAME.sendall(DATA)", cCall: "send(2)",
+                python: .method("sendall"), cCall: "send(2)",
                 run: { call, bound in try sendAll(&call, bound, newline: false) }),
         Command(name: "sendline", group: .data, parameters: [.required("NAME", .socket), .required("DATA", .data)],
                 summary: "send every byte of DATA followed by a newline",

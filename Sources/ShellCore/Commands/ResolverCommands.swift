@@ -70,7 +70,7 @@ extension CommandTable {
                 parameters: [.required("HOST", .host).orNone, .required("PORT", .port).orNone, .optional("FAMILY", .family), .optional("TYPE", .type),
                              .optional("PROTO", .proto), .optional("FLAGS", .aiflags)],
                 summary: "every (family, type, proto, canonname, address) for HOST and PORT",
-                python: "socket.getaddrinfo(HOST, PORT, FAMILY, TYPE, PROTO, FLAGS)", cCall: "getaddrinfo(3)",
+                python: .function("socket.getaddrinfo"), cCall: "getaddrinfo(3)",
                 run: addressInfo),
         Command(name: "getnameinfo", group: .resolver,
                 parameters: [.required("HOST", .host), .required("PORT", .port), .required("FLAGS", .niflags)],

@@ -52,7 +52,7 @@ extension CommandTable {
                     }
                 }),
         Command(name: "sleep", group: .shell, parameters: [.required("SECONDS", .seconds)],
-                summary: "wait; Ctrl-C ends the wait", python: "time.sleep(SECONDS)", cCall: "poll(2)",
+                summary: "wait; Ctrl-C ends the wait", python: .function("time.sleep", returns: .nothing), cCall: "poll(2)",
                 run: { _, bound in
                     guard let seconds = bound.seconds(0) else { throw bound.usageError() }
                     guard seconds >= 0 else { throw ShellError.value("sleep length must be non-negative") }

@@ -4,9 +4,10 @@ import Glibc
 extension CommandTable {
     static let socketCommands: [Command] = [
         Command(name: "socket", group: .sockets,
-                parameters: [.required("NAME", .newName), .optional("FAMILY", .family), .optional("TYPE", .type), .optional("PROTO", .proto)],
+                parameters: [.required("NAME", .newName), .optional("FAMILY", .family).python(default: "socket.AF_INET"),
+                             .optional("TYPE", .type).python(default: "socket.SOCK_STREAM"), .optional("PROTO", .proto)],
                 summary: "create a socket (AF_INET, SOCK_STREAM unless told; tcp, udp, tcp6, udp6 set both)",
-                python: "NAME = socket.socket(FAMILY, TYPE, PROTO)", cCall: "socket(2)",
+                python: .function("socket.socket", returns: .nothing), cCall: "socket(2)",
                 run: socketCommand),
         Command(name: "socketpair", group: .sockets,
                 parameters: [.required("A", .newName), .required("B", .newName), .optional("FAMILY", .family), .optional("TYPE", .type)],
@@ -16,12 +17,13 @@ extension CommandTable {
         Command(name: "create_connection", group: .sockets,
                 parameters: [.required("NAME", .newName), .required("HOST", .host), .required("PORT", .port), .optional("TIMEOUT", .timeout)],
                 summary: "connect a new TCP socket to the first address of HOST that answers",
-                python: "NAME = socket.create_connection((HOST, PORT), TIMEOUT)", cCall: "getaddrinfo(3), socket(2), connect(2)",
+                python: .function("socket.create_connection", returns: .nothing, address: true), cCall: "getaddrinfo(3), socket(2), connect(2)",
                 run: createConnection),
         Command(name: "create_server", group: .sockets,
-                parameters: [.required("NAME", .newName), .required("HOST", .host), .required("PORT", .port), .optional("FAMILY", .family), .optional("BACKLOG", .integer).c("int")],
+                parameters: [.required("NAME", .newName), .required("HOST", .host).starIsAny, .required("PORT", .port),
+                             .optional("FAMILY", .family).keyword("family"), .optional("BACKLOG", .integer).c("int").keyword("backlog")],
                 summary: "create a listening TCP socket with SO_REUSEADDR, bound to HOST PORT",
-                python: "NAME = socket.create_server((HOST, PORT), family=FAMILY, backlog=BACKLOG)",
+                python: .function("socket.create_server", returns: .nothing, address: true),
                 cCall: "socket(2), setsockopt(2), bind(2), listen(2)",
                 run: createServer),
         Command(name: "bind", group: .sockets,
@@ -142,7 +144,7 @@ private func createServer(_ call: inout Call, _ bound: Bindings) throws -> Value
     let family = bound.optionalConstant(3) ?? AF_INET
     let backlog = bound.optionalInteger(4)
     try call.session.checkFree(name)
-    try call.arguments.checkHostHasNoNull(target.host)
+    try bound.arguments.checkHostHasNoNull(target.host)
     guard (0...65535).contains(target.port) else { throw ShellError.overflow("bind(): port must be 0-65535.") }
     if family == AF_INET6, !(0...0xFFFFF).contains(target.flowInfo) {
         throw ShellError.overflow("bind(): flowinfo must be 0-1048575.")
@@ -150,8 +152,7 @@ private func createServer(_ call: inout Call, _ bound: Bindings) throws -> Value
     let socket = try Socket(family: family, type: Int32(SOCK_STREAM.rawValue), proto: 0, timeout: call.session.defaultTimeout)
     try socket.setOption(level: SOL_SOCKET, name: SO_REUSEADDR, integer: 1)
     if family == AF_INET6 { try? socket.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, integer: 1) }
-    let host = target.host == "*" ? "" : target.host
-    let resolved = try Resolver.numericHost(for: host, family: family)
+    let resolved = try Resolver.numericHost(for: target.host, family: family)
     let address: SocketAddress = family == AF_INET6
         ? .ipv6(host: resolved.host, port: UInt16(target.port), flowInfo: UInt32(target.flowInfo),
                 scopeID: UInt32(truncatingIfNeeded: target.scopeID))
