@@ -191,6 +191,33 @@ final class PythonExportTests: XCTestCase {
         }
     }
 
+    /// Export reads the arguments through the binder that runs the command,
+    /// so an argument sockshell refuses raises, in the script, the very
+    /// error sockshell printed for it.
+    func testARefusedArgumentRaisesWhatSockshellPrinted() {
+        let lines = ["connect a", "recv a abc", "bind s 127.0.0.1 0 extra", "send a 123", "shutdown a sideways",
+                     "getaddrinfo localhost 1.5", "getaddrinfo (1, 2) 80", "sleep abc", "create_server x 127.0.0.1 abc",
+                     "create_connection x 127.0.0.1", "socket t AF_BOGUS", "socket t tcp 6 7", "listen s abc",
+                     "setsockopt s SOL_SOCKET SO_REUSEADDR abc", "getsockopt s SOL_SOCKET", "settimeout s abc",
+                     "select [a] [b] x", "select 5", "sendto u b'x' 127.0.0.1", "connect s (1, 2)", "set display",
+                     "set display bogus", "set maxline 0", "socketpair p p", "quit x", "setblocking s maybe",
+                     "gethostbyname", "getservbyname http tcp extra", "recvuntil a 5", "sendfile a"]
+        let shell = Shell()
+        shell("socketpair a b; socket s; socket u udp")
+        let text = script(["socketpair a b", "socket s", "socket u udp"] + lines)
+        for line in lines {
+            let printed = shell(line)
+            guard printed.count == 1, let colon = printed[0].range(of: ": ") else {
+                XCTFail("\(line): sockshell printed \(printed)")
+                continue
+            }
+            let type = printed[0][..<colon.lowerBound], message = String(printed[0][colon.upperBound...])
+            let block = text.components(separatedBy: "# sock> \(line)\n").dropFirst().first ?? ""
+            let raise = "raise \(type)(\(pythonStringRepr(message)))"
+            XCTAssertTrue(block.prefix(while: { $0 != "#" }).contains(raise), "\(line): \(raise) not in \(block.prefix(300))")
+        }
+    }
+
     func testShortWordsNameTheConstantsSockshellReads() {
         for kind in [ConstantKind.family, .type, .level, .shutdown] {
             XCTAssertEqual(Set(pythonConstantShortNames(kind).keys), Set(kind.shortWords.keys))
