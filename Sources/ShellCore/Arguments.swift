@@ -90,7 +90,10 @@ struct Arguments {
     mutating func next() throws -> Argument {
         guard index < items.count else { throw usageError() }
         index += 1
-        return try resolved(items[index - 1])
+        // Most arguments stand for themselves: told by a flag here, without
+        // a call, as every argument of every command passes.
+        let argument = items[index - 1]
+        return argument.needsResolving ? try resolved(argument) : argument
     }
 
     mutating func optional() throws -> Argument? {
@@ -103,6 +106,7 @@ struct Arguments {
 
     /// `$NAME.port` and friends become the values they stand for now.
     func resolved(_ argument: Argument) throws -> Argument {
+        guard argument.needsResolving else { return argument }
         switch argument.kind {
         case .reference(let name, let field):
             let entry = try session.entry(named: name)
@@ -382,9 +386,6 @@ struct Arguments {
 
     /// CPython's idna_converter for an address's host, before any lookup
     /// (getaddrinfo would read the name only up to the NUL).
-    func checkHostHasNoNull(_ host: String) throws {
-        if host.utf8.contains(0) { throw ShellError.type("host name must not contain null character") }
-    }
 
     /// `HOST PORT` or one tuple; the host as given, not yet resolved.
     mutating func hostAndPort() throws -> HostPort {
@@ -421,11 +422,26 @@ struct Arguments {
 
 /// The value of a constant written by its Python name (with or without the
 /// `socket.` prefix) or by a short word that means something for `kind`.
+func checkHostHasNoNull(_ host: String) throws {
+    if host.containsNull { throw ShellError.type("host name must not contain null character") }
+}
+
+extension String {
+    /// A NUL anywhere in it: what CPython refuses in a host or service name.
+    var containsNull: Bool {
+        utf8.withContiguousStorageIfAvailable { $0.contains(0) } ?? utf8.contains(0)
+    }
+}
+
+extension PythonConstants {
+    static let table = NameTable(byName)
+}
+
 func constantValue(_ word: String, kind: ConstantKind) -> Int? {
     // Python's names are upper case and the short words lower case: one
     // table lookup, chosen by the first letter, not two.
     guard let first = word.utf8.first else { return nil }
-    if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") { return PythonConstants.byName[word] }
-    if word.hasPrefix("socket.") { return PythonConstants.byName[String(word.dropFirst("socket.".count))] }
+    if first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z") { return PythonConstants.table[word] }
+    if word.hasPrefix("socket.") { return PythonConstants.table[String(word.dropFirst("socket.".count))] }
     return kind.shortWords[word].map(Int.init)
 }

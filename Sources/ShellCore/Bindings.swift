@@ -44,18 +44,15 @@ enum Bound {
 /// `TypeError`, all before the command runs; the command's handler reads the
 /// values by position and holds only what the command does.
 struct Bindings {
-    private(set) var values: [Bound]
-    /// For what a `.any` or repeated argument needs: its conversions, its
-    /// Python value, the usage error.
-    let arguments: Arguments
+    var values: [Bound]
 
-    init(_ arguments: Arguments) throws {
-        var cursor = arguments
-        values = try bindParameters(&cursor)
-        self.arguments = arguments
+    /// Walks `arguments` (the handler reads a `.any` or repeated one with
+    /// them after); `storage` is an empty array to bind into, kept from an
+    /// earlier command.
+    init(_ arguments: inout Arguments, into storage: consuming [Bound]) throws {
+        try bindParameters(&arguments, into: &storage)
+        values = storage
     }
-
-    func usageError() -> ShellError { arguments.usageError() }
 
     func isGiven(_ index: Int) -> Bool {
         if case .absent = values[index] { return false }
@@ -191,41 +188,48 @@ protocol ParameterReader {
 /// argument by `reader`; an optional one with nothing left is `absent`, and
 /// a shortfall or leftover is the usage `TypeError`.
 func bindParameters<Reader: ParameterReader>(_ reader: inout Reader) throws -> [Reader.Value] {
+    var values: [Reader.Value] = []
+    try bindParameters(&reader, into: &values)
+    return values
+}
+
+/// The binder, appending to `values` (empty): one value a parameter, in
+/// order, a pair appending two.
+func bindParameters<Reader: ParameterReader>(_ reader: inout Reader, into values: inout [Reader.Value]) throws {
     let parameters = reader.command.parameters
-    var values = [Reader.Value](repeating: Reader.absent, count: parameters.count)
-    var index = 0
-    while index < parameters.count {
+    values.reserveCapacity(parameters.count)
+    while values.count < parameters.count {
+        let index = values.count
         let parameter = parameters[index]
-        if parameter.isOptional && reader.isEmpty { index += 1; continue }
+        if parameter.isOptional && reader.isEmpty { values.append(Reader.absent); continue }
         let next = index + 1 < parameters.count ? parameters[index + 1].kind : nil
         switch parameter.kind {
         case .host where next == .port && parameter.acceptsNone:
-            (values[index], values[index + 1]) = try reader.hostAndServiceOrNone()
-            index += 2
+            let (host, port) = try reader.hostAndServiceOrNone()
+            values.append(host)
+            values.append(port)
             continue
         case .host where next == .port:
             let receiver = index > 0 && parameters[0].kind == .socket ? values[0] : nil
-            values[index] = try reader.address(parameter, receiver: receiver)
-            index += 2
+            values.append(try reader.address(parameter, receiver: receiver))
+            values.append(Reader.absent)
             continue
         case .family where next == .type:
             if case .word(let word)? = reader.peek?.kind, let pair = try reader.familyAndType(word) {
-                (values[index], values[index + 1]) = pair
-                index += 2
+                values.append(pair.family)
+                values.append(pair.type)
                 continue
             }
         case .sockets where parameter.isOptional:
             // An optional list is given only if the next argument is one
             // (`select [a] 1.5`: 1.5 is the TIMEOUT, not WRITE).
-            if let argument = reader.peek, !argument.isSocketList { index += 1; continue }
+            if let argument = reader.peek, !argument.isSocketList { values.append(Reader.absent); continue }
         default:
             break
         }
-        values[index] = parameter.repeats ? try reader.rest() : try reader.read(parameter, label: parameter.messageLabel)
-        index += 1
+        values.append(parameter.repeats ? try reader.rest() : try reader.read(parameter, label: parameter.messageLabel))
     }
     try reader.finish()
-    return values
 }
 
 extension Arguments: ParameterReader {
@@ -242,7 +246,7 @@ extension Arguments: ParameterReader {
         case .shutdown: return try boundConstant(label, .shutdown)
         case .flags, .aiflags, .niflags: return try boundConstant(label, .flags)
         case .integer, .port:
-            return .integer(parameter.cType == "int" ? Int(try cInteger(label)) : try integer(label, cType: parameter.cType))
+            return .integer(parameter.isCInt ? Int(try cInteger(label)) : try integer(label, cType: parameter.cType))
         case .timeout: return .seconds(try timeout(label))
         case .seconds:
             let argument = try next()
@@ -302,14 +306,6 @@ extension Argument {
         case .list, .tuple, .word: return true
         default: return false
         }
-    }
-}
-
-extension Parameter {
-    /// The label errors name: `SECONDS` of `SECONDS|None`, `FILE` of `FILE|off`.
-    var messageLabel: String {
-        guard let bar = label.firstIndex(of: "|") else { return label }
-        return String(label[..<bar])
     }
 }
 

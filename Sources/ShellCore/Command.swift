@@ -34,62 +34,92 @@ public struct Parameter: Equatable {
         }
     }
 
+    /// A declaration's fields. A parameter holds them boxed: the binder
+    /// copies a parameter for each argument it reads, and the box is one
+    /// retain where the fields are five strings.
+    struct Fields: Equatable {
+        var label: String
+        var messageLabel: String
+        var kind: Kind
+        var isOptional: Bool
+        var repeats: Bool
+        var joinsPrevious: Bool
+        var cType = "long"
+        var isCInt = false
+        var acceptsNone = false
+        var anyAddress = false
+        var keyword: String?
+        var pythonDefault: String?
+    }
+
+    private final class Box {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private let box: Box
+
+    private init(_ fields: Fields) { box = Box(fields) }
+
+    private init(label: String, kind: Kind, isOptional: Bool, repeats: Bool, joinsPrevious: Bool) {
+        let messageLabel = label.split(separator: "|", maxSplits: 1).first.map(String.init) ?? label
+        self.init(Fields(label: label, messageLabel: messageLabel, kind: kind, isOptional: isOptional,
+                         repeats: repeats, joinsPrevious: joinsPrevious))
+    }
+
+    public static func == (lhs: Parameter, rhs: Parameter) -> Bool { lhs.box.fields == rhs.box.fields }
+
+    /// This parameter with one field changed: the modifiers below.
+    private func with(_ change: (inout Fields) -> Void) -> Parameter {
+        var fields = box.fields
+        change(&fields)
+        return Parameter(fields)
+    }
+
     /// As the usage line shows it: `HOST`, `SECONDS|None`.
-    public let label: String
-    public let kind: Kind
-    public let isOptional: Bool
+    public var label: String { box.fields.label }
+    /// The label errors name: `SECONDS` of `SECONDS|None`, `FILE` of
+    /// `FILE|off`. Kept, not derived per call: the binder names it for
+    /// every argument it reads.
+    public var messageLabel: String { box.fields.messageLabel }
+    public var kind: Kind { box.fields.kind }
+    public var isOptional: Bool { box.fields.isOptional }
     /// It may be given any number of times (`TEXT...`).
-    public let repeats: Bool
+    public var repeats: Bool { box.fields.repeats }
     /// It shares the brackets of the parameter before it: `[OPTION VALUE]`.
-    public let joinsPrevious: Bool
+    public var joinsPrevious: Bool { box.fields.joinsPrevious }
     /// The C type an integer is converted to, as CPython's argument parser
     /// names it in an OverflowError: `long`, `unsigned long`, `ssize_t`, or
     /// `int` (checked against INT_MIN..INT_MAX).
-    public private(set) var cType = "long"
+    public var cType: String { box.fields.cType }
+    /// `cType` is `int`, converted as CPython's `i` format (INT_MIN..INT_MAX).
+    var isCInt: Bool { box.fields.isCInt }
     /// None is a value here (getaddrinfo's HOST and PORT, select's TIMEOUT).
-    public private(set) var acceptsNone = false
+    public var acceptsNone: Bool { box.fields.acceptsNone }
     /// `*` is the any address, `''` (create_server's HOST).
-    public private(set) var anyAddress = false
+    public var anyAddress: Bool { box.fields.anyAddress }
     /// Python's keyword for it where the call takes it by keyword (`family=`).
-    public private(set) var keyword: String?
+    public var keyword: String? { box.fields.keyword }
     /// What Python passes where sockshell's optional argument is left out and
     /// Python's is not optional (recv's BUFSIZE: `4096`).
-    public private(set) var pythonDefault: String?
+    public var pythonDefault: String? { box.fields.pythonDefault }
 
     /// The integer is converted to C's `type` (its OverflowError names it).
     public func c(_ type: String) -> Parameter {
-        var parameter = self
-        parameter.cType = type
-        return parameter
+        with { $0.cType = type; $0.isCInt = type == "int" }
     }
 
     /// None may be given for it.
-    public var orNone: Parameter {
-        var parameter = self
-        parameter.acceptsNone = true
-        return parameter
-    }
+    public var orNone: Parameter { with { $0.acceptsNone = true } }
 
     /// `*` means the any address.
-    public var starIsAny: Parameter {
-        var parameter = self
-        parameter.anyAddress = true
-        return parameter
-    }
+    public var starIsAny: Parameter { with { $0.anyAddress = true } }
 
     /// Python takes it as `keyword=VALUE`.
-    public func keyword(_ name: String) -> Parameter {
-        var parameter = self
-        parameter.keyword = name
-        return parameter
-    }
+    public func keyword(_ name: String) -> Parameter { with { $0.keyword = name } }
 
     /// Python's call needs `code` where sockshell's argument is left out.
-    public func python(default code: String) -> Parameter {
-        var parameter = self
-        parameter.pythonDefault = code
-        return parameter
-    }
+    public func python(default code: String) -> Parameter { with { $0.pythonDefault = code } }
 
     public static func required(_ label: String, _ kind: Kind = .any) -> Parameter {
         Parameter(label: label, kind: kind, isOptional: false, repeats: false, joinsPrevious: false)
@@ -226,17 +256,22 @@ public final class Command {
     /// Binds the call's arguments to the parameters (every usage error is
     /// raised here), then runs the handler on the typed values.
     func invoke(_ call: inout Call) throws -> Value? {
-        let bindings = try Bindings(call.arguments)
+        var bindings = try Bindings(&call.arguments, into: call.runner.takeSpareBindings())
+        defer { call.runner.keepSpareBindings(&bindings.values) }
         return try run(&call, bindings)
     }
 }
 
 /// What a running command sees: its arguments, its session and the runner.
 struct Call {
-    let command: Command
-    let session: Session
     let runner: Runner
+    /// What was typed: the binder walks it; a handler reads a `.any` or
+    /// repeated argument's conversions, Python value and usage error from it.
     var arguments: Arguments
+    // The command and the session are the arguments' own: held once, as a
+    // call is made and dropped for every command run.
+    var command: Command { arguments.command }
+    var session: Session { arguments.session }
     /// `> FILE` on the command; a command that streams into it sets
     /// `redirectConsumed` so the runner does not write the value again.
     let redirect: Redirect?
@@ -255,4 +290,10 @@ struct Call {
     /// `sockets` table, the prose of `help` and `why`); nil for as it is.
     /// Files, pipes and recordings always get the value as it is.
     var fitted: ((_ width: Int) -> String)?
+
+    init(runner: Runner, arguments: Arguments, redirect: Redirect?) {
+        self.runner = runner
+        self.arguments = arguments
+        self.redirect = redirect
+    }
 }

@@ -14,7 +14,9 @@ public enum CommandTable {
     /// Other names a command answers to.
     public static let aliases = ["ls": "sockets", "exit": "quit"]
 
-    public static func lookup(_ name: String) -> Command? { byName[name] }
+    private static let table = NameTable(byName)
+
+    public static func lookup(_ name: String) -> Command? { table[name] }
 
     /// The command a mistyped name most likely meant, if any is close.
     public static func nearest(to name: String) -> String? {

@@ -55,6 +55,7 @@ public final class Argument: Equatable {
 
     public init(kind: Kind, column: Int, text: String) {
         self.kind = kind
+        needsResolving = Argument.needsResolving(kind)
         self.column = column
         storedText = text
         line = nil
@@ -63,6 +64,7 @@ public final class Argument: Equatable {
 
     init(kind: Kind, column: Int, line: LineBytes, range: Range<Int>) {
         self.kind = kind
+        needsResolving = Argument.needsResolving(kind)
         self.column = column
         storedText = nil
         self.line = line
@@ -71,6 +73,7 @@ public final class Argument: Equatable {
 
     private init(kind: Kind, copying other: Argument) {
         self.kind = kind
+        needsResolving = Argument.needsResolving(kind)
         column = other.column
         storedText = other.storedText
         line = other.line
@@ -80,6 +83,19 @@ public final class Argument: Equatable {
     var isReference: Bool {
         switch kind {
         case .reference, .scriptArgument, .variable: return true
+        default: return false
+        }
+    }
+
+    /// It is, or a tuple holds, a value read when the command runs
+    /// (`$NAME.port`, `$NAME`, `$1`). Kept, not derived: every argument a
+    /// command reads asks.
+    let needsResolving: Bool
+
+    private static func needsResolving(_ kind: Kind) -> Bool {
+        switch kind {
+        case .reference, .scriptArgument, .variable: return true
+        case .tuple(let items): return items.contains { $0.needsResolving }
         default: return false
         }
     }
@@ -104,13 +120,31 @@ public struct Redirect: Equatable {
 
 /// A command as parsed from a line: `name arguments... [> FILE]`.
 public struct ParsedCommand: Equatable {
-    public var name: String
+    public let name: String
     public var arguments: [Argument]
     public var redirect: Redirect?
     /// `NAME = COMMAND ...`: the value is kept as `$NAME` instead of printed.
-    public var assignment: String? = nil
+    public var assignment: String?
     /// The command's own text, without comment or separator, for `--echo`.
     public var source: String
+    /// The command `name` names, if any: found once, when the line is read,
+    /// so a replayed line's commands (kept by the parse cache) are not
+    /// looked up again each time they run.
+    let command: Command?
+
+    public init(name: String, arguments: [Argument], redirect: Redirect?, assignment: String? = nil, source: String) {
+        self.name = name
+        self.arguments = arguments
+        self.redirect = redirect
+        self.assignment = assignment
+        self.source = source
+        command = CommandTable.lookup(name)
+    }
+
+    public static func == (left: ParsedCommand, right: ParsedCommand) -> Bool {
+        left.name == right.name && left.arguments == right.arguments && left.redirect == right.redirect
+            && left.assignment == right.assignment && left.source == right.source
+    }
 }
 
 extension ParsedCommand {

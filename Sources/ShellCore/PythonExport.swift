@@ -407,7 +407,7 @@ private final class Translator {
 
     private func translateCommand(_ parsed: ParsedCommand) -> Translation {
         redirect = parsed.redirect
-        guard let command = CommandTable.lookup(parsed.name) else {
+        guard let command = parsed.command else {
             var message = "name '\(parsed.name)' is not defined"
             if let suggestion = CommandTable.nearest(to: parsed.name) { message += ". Did you mean: '\(suggestion)'?" }
             return Translation(python: nil, script: ["raise NameError(\(pythonStringRepr(message)))"])

@@ -31,6 +31,22 @@ public final class Runner {
     private var sourceDepth = 0
     /// Script lines seen before run without being lexed again.
     private var parseCache = ParseCache()
+    /// The binder's array, emptied and kept between commands: every replayed
+    /// command is bound, and allocating the array each time showed in a
+    /// replay. A command run inside another (`source`) finds none and makes
+    /// its own.
+    private var spareBindings: [Bound] = []
+
+    func takeSpareBindings() -> [Bound] {
+        var values: [Bound] = []
+        swap(&values, &spareBindings)
+        return values
+    }
+
+    func keepSpareBindings(_ values: inout [Bound]) {
+        values.removeAll(keepingCapacity: true)
+        swap(&values, &spareBindings)
+    }
 
     public init(session: Session, output: Output) {
         self.session = session
@@ -92,20 +108,22 @@ public final class Runner {
     private func run(_ commands: [ParsedCommand], location: (Int) -> Location?) throws -> Outcome {
         if session.pendingPrint != nil { flushPendingPrint() }
         var result = Outcome.succeeded
-        for (index, parsed) in commands.enumerated() {
+        // By index, each command read in place: a replayed line's commands
+        // are the cache's, and copying one out costs as much as its call.
+        for index in commands.indices {
             // Ctrl-C between commands stops a script that never waits (a
             // long replay), as Python raises KeyboardInterrupt between
             // bytecodes; the command it falls before does not run.
             if Interruption.isPending { return report(Interrupted(), location: location(index), command: nil) }
-            try stopIfOutputLost(at: location(index), command: parsed)
-            if echo { output.value("sock> " + escapedLine(parsed.source)) }
-            if parsed.name != "record" { recording?.command(parsed.source) }
-            var outcome = try run(parsed, location: location(index))
-            try stopIfOutputLost(at: location(index), command: parsed)
+            try stopIfOutputLost(at: location(index), command: commands[index])
+            if echo { output.value("sock> " + escapedLine(commands[index].source)) }
+            if recording != nil && commands[index].name != "record" { recording?.command(commands[index].source) }
+            var outcome = try run(commands[index], location: location(index))
+            try stopIfOutputLost(at: location(index), command: commands[index])
             if let failure = recording?.takeWriteFailure() {
                 // The recording is incomplete from here: say so once, and stop it.
                 recording = nil
-                if outcome != .interrupted { outcome = report(failure, location: location(index), command: parsed) }
+                if outcome != .interrupted { outcome = report(failure, location: location(index), command: commands[index]) }
             }
             switch outcome {
             case .succeeded: continue
@@ -150,7 +168,7 @@ public final class Runner {
     }
 
     func run(_ parsed: ParsedCommand, location: Location?) throws -> Outcome {
-        guard let command = CommandTable.lookup(parsed.name) else {
+        guard let command = parsed.command else {
             var message = "name '\(parsed.name)' is not defined"
             if let suggestion = CommandTable.nearest(to: parsed.name) {
                 message += ". Did you mean: '\(suggestion)'?"
@@ -172,8 +190,7 @@ public final class Runner {
         if session.showPython, let statements = PythonExport.statements(for: parsed) {
             for statement in statements { emitValue("# " + statement) }
         }
-        var call = Call(command: command, session: session, runner: self,
-                        arguments: Arguments(parsed.arguments, command: command, session: session),
+        var call = Call(runner: self, arguments: Arguments(parsed.arguments, command: command, session: session),
                         redirect: parsed.redirect)
         // The target first, as `with open(PATH, 'wb') as f: f.write(s.recv(N))`
         // opens it before the call: a target that cannot be opened leaves the

@@ -44,12 +44,12 @@ private func setOption(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let level = bound.constant(1)
     let option = bound.constant(2)
     // VALUE is an integer or bytes: the one argument read here.
-    guard let argument = bound.argument(3) else { throw bound.usageError() }
+    guard let argument = bound.argument(3) else { throw call.arguments.usageError() }
     switch argument.kind {
     case .bytes(let bytes):
         try entry.socket.setOption(level: level, name: option, bytes: bytes)
     default:
-        let value = try bound.arguments.integer(argument, label: "VALUE", kind: .any)
+        let value = try call.arguments.integer(argument, label: "VALUE", kind: .any)
         guard let narrow = Int32(exactly: value) else {
             throw ShellError.overflow("signed integer is \(value < 0 ? "less than minimum" : "greater than maximum")")
         }

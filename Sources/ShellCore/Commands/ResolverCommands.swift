@@ -140,7 +140,7 @@ extension CommandTable {
 /// A NUL inside a name: CPython's "et" argument converter refuses the str
 /// (gethostbyname and friends), where C would read a shorter name.
 private func checkEncodable(_ text: String, for function: String) throws {
-    if text.utf8.contains(0) {
+    if text.containsNull {
         throw ShellError.type("\(function)() argument 1 must be encoded string without null bytes, not str")
     }
 }
@@ -148,7 +148,7 @@ private func checkEncodable(_ text: String, for function: String) throws {
 /// A NUL inside a name: CPython's "s" argument converter refuses it
 /// (getservbyname, getprotobyname, inet_aton, getnameinfo's host ...).
 private func checkNoNull(_ text: String?) throws {
-    if let text, text.utf8.contains(0) { throw ShellError.value("embedded null character") }
+    if let text, text.containsNull { throw ShellError.value("embedded null character") }
 }
 
 /// CPython's gethost_common: the aliases are decoded first, then the name,

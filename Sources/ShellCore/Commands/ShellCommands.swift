@@ -14,7 +14,7 @@ extension CommandTable {
                 python: "exec(open(FILE).read())", cCall: "",
                 run: { call, bound in
                     let path = bound.text(0)
-                    let arguments = bound.repeated(1).map { bound.arguments.value(of: $0).str }
+                    let arguments = bound.repeated(1).map { call.arguments.value(of: $0).str }
                     let outcome = try call.runner.source(path, arguments: arguments.isEmpty ? nil : arguments)
                     if outcome == .interrupted { throw Interrupted() }
                     if outcome == .failed { throw SourceFailed() }
@@ -22,10 +22,10 @@ extension CommandTable {
                 }),
         Command(name: "echo", group: .shell, parameters: [.repeated("TEXT")],
                 summary: "print the arguments, separated by spaces", python: "print(TEXT)", cCall: "",
-                run: { _, bound in
+                run: { call, bound in
                     let given = bound.repeated(0)
                     try given.forEach { try checkConvertible($0) }
-                    let words = given.map { bound.arguments.value(of: $0).str }
+                    let words = given.map { call.arguments.value(of: $0).str }
                     // As print() would show it, but no control character reaches the terminal.
                     return .verbatim(escapedText(Array(words.joined(separator: " ").utf8), escapingBackslash: false))
                 }),
@@ -53,8 +53,8 @@ extension CommandTable {
                 }),
         Command(name: "sleep", group: .shell, parameters: [.required("SECONDS", .seconds)],
                 summary: "wait; Ctrl-C ends the wait", python: .function("time.sleep", returns: .nothing), cCall: "poll(2)",
-                run: { _, bound in
-                    guard let seconds = bound.seconds(0) else { throw bound.usageError() }
+                run: { call, bound in
+                    guard let seconds = bound.seconds(0) else { throw call.arguments.usageError() }
                     guard seconds >= 0 else { throw ShellError.value("sleep length must be non-negative") }
                     try interruptibleSleep(seconds)
                     return nil
@@ -88,19 +88,19 @@ private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     }
     // VALUE is read as the setting says: a word, a number or on/off.
     func value() throws -> Argument {
-        guard let argument = bound.argument(1) else { throw bound.usageError() }
+        guard let argument = bound.argument(1) else { throw call.arguments.usageError() }
         return argument
     }
-    func flag() throws -> Bool { try bound.arguments.boolean(try value(), label: "VALUE") }
+    func flag() throws -> Bool { try call.arguments.boolean(try value(), label: "VALUE") }
     switch name {
     case "display":
-        let value = try bound.arguments.text(try value(), label: "VALUE")
+        let value = try call.arguments.text(try value(), label: "VALUE")
         guard let mode = DisplayMode(rawValue: value) else {
             throw ShellError.value("display must be repr, hex or text, not \(pythonStringRepr(value))")
         }
         session.display = mode
     case "maxline":
-        let value = try bound.arguments.integer(try value(), label: "VALUE", kind: .any)
+        let value = try call.arguments.integer(try value(), label: "VALUE", kind: .any)
         guard value > 0 else { throw ShellError.value("maxline must be a positive number of bytes") }
         session.maxLine = value
     case "explain": session.explain = try flag()

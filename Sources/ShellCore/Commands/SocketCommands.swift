@@ -144,7 +144,7 @@ private func createServer(_ call: inout Call, _ bound: Bindings) throws -> Value
     let family = bound.optionalConstant(3) ?? AF_INET
     let backlog = bound.optionalInteger(4)
     try call.session.checkFree(name)
-    try bound.arguments.checkHostHasNoNull(target.host)
+    try checkHostHasNoNull(target.host)
     guard (0...65535).contains(target.port) else { throw ShellError.overflow("bind(): port must be 0-65535.") }
     if family == AF_INET6, !(0...0xFFFFF).contains(target.flowInfo) {
         throw ShellError.overflow("bind(): flowinfo must be 0-1048575.")

@@ -30,8 +30,8 @@ extension CommandTable {
         Command(name: "export", group: .shell, parameters: [.required("python"), .required("FILE", .path)],
                 summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed",
                 python: "", cCall: "", run: { call, bound in
-                    guard let word = bound.argument(0) else { throw bound.usageError() }
-                    let language = try bound.arguments.text(word, label: "LANGUAGE")
+                    guard let word = bound.argument(0) else { throw call.arguments.usageError() }
+                    let language = try call.arguments.text(word, label: "LANGUAGE")
                     let path = bound.text(1)
                     guard language == "python" else {
                         throw ShellError.value("export knows python only, not \(pythonStringRepr(language))")
