@@ -51,6 +51,21 @@ enum PythonSyntax {
 
     /// The line without a `>>> ` or `... ` pasted from a Python session.
     static func unprompted(_ line: String) -> String {
+        // An ASCII line (nearly every one) read as its bytes: walking
+        // Characters cost thousands of instructions a line, and every
+        // replayed line passes here.
+        let ascii: String?? = line.utf8.withContiguousStorageIfAvailable { bytes -> String? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            var start = 0
+            while start < bytes.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+            let rest = UnsafeBufferPointer(rebasing: bytes[start...])
+            if rest.starts(with: ">>> ".utf8) || rest.starts(with: "... ".utf8) {
+                return String(decoding: rest.dropFirst(4), as: UTF8.self)
+            }
+            if rest.elementsEqual(">>>".utf8) || rest.elementsEqual("...".utf8) { return "" }
+            return start == 0 ? line : String(decoding: rest, as: UTF8.self)
+        }
+        if let ascii, let ascii { return ascii }
         var text = Substring(line)
         while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
         for prompt in [">>> ", "... "] where text.hasPrefix(prompt) { return String(text.dropFirst(prompt.count)) }
@@ -174,13 +189,50 @@ enum PythonToken: Equatable {
 }
 
 struct PythonTokenizer {
+    /// A string literal's prefixes, lower-cased.
+    private static let stringPrefixes: Set<String> = ["b", "r", "u", "f", "br", "rb", "fr", "rf"]
+    private static let twoCharacterOperators: Set<String> = [
+        "==", "!=", "<=", ">=", "**", "//", "->", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=", "<<", ">>",
+    ]
+
+    private static func isNameCharacter(_ c: Unicode.Scalar) -> Bool {
+        let value = c.value
+        return value == 0x5F || (0x61...0x7A).contains(value) || (0x41...0x5A).contains(value) || (0x30...0x39).contains(value)
+    }
+
+    private static func isDigit(_ c: Unicode.Scalar) -> Bool { (0x30...0x39).contains(c.value) }
+
+    /// A letter a string literal's prefix is made of: b, r, u, f in either case.
+    private static func isPrefixLetter(_ c: Unicode.Scalar) -> Bool {
+        switch c {
+        case "b", "B", "r", "R", "u", "U", "f", "F": return true
+        default: return false
+        }
+    }
+
+    /// The scalars as a String: ASCII (nearly every token) as its bytes;
+    /// building a String a scalar at a time cost thousands of instructions
+    /// a token.
+    private static func text(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        if scalars.allSatisfy({ $0.isASCII }) {
+            return String(unsafeUninitializedCapacity: scalars.count) { buffer in
+                for (offset, scalar) in scalars.enumerated() { buffer[offset] = UInt8(truncatingIfNeeded: scalar.value) }
+                return scalars.count
+            }
+        }
+        var text = ""
+        text.unicodeScalars.append(contentsOf: scalars)
+        return text
+    }
+
+    // Every Python line replayed is tokenized here, so nothing is built for a
+    // character that cannot start what is tested for (a string's prefix, an
+    // operator of two characters): building those per character was most of
+    // the cost of running a line of Python.
     static func tokens(_ text: String) throws -> [(token: PythonToken, column: Int)] {
         let characters = Array(text.unicodeScalars)
-        var result: [(PythonToken, Int)] = []
+        var result: [(token: PythonToken, column: Int)] = []
         var index = 0
-        func isNameCharacter(_ c: Unicode.Scalar) -> Bool {
-            c == "_" || ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
-        }
         while index < characters.count {
             let c = characters[index]
             let column = index + 1
@@ -188,15 +240,16 @@ struct PythonTokenizer {
             if c == "#" { break }
             // A string's prefix: b, r, u, f and the pairs of b or f with r.
             var prefix = ""
-            var look = index
-            while look < characters.count, look - index < 2, "bBrRuUfF".unicodeScalars.contains(characters[look]) {
-                prefix.unicodeScalars.append(characters[look])
-                look += 1
-            }
-            let prefixes: Set<String> = ["b", "r", "u", "f", "br", "rb", "fr", "rf"]
-            if !prefixes.contains(prefix.lowercased()) || look >= characters.count
-                || (characters[look] != "'" && characters[look] != "\"") {
-                prefix = ""
+            if isPrefixLetter(c) {
+                var look = index
+                while look < characters.count, look - index < 2, isPrefixLetter(characters[look]) {
+                    prefix.unicodeScalars.append(characters[look])
+                    look += 1
+                }
+                if !stringPrefixes.contains(prefix.lowercased()) || look >= characters.count
+                    || (characters[look] != "'" && characters[look] != "\"") {
+                    prefix = ""
+                }
             }
             if c == "'" || c == "\"" || !prefix.isEmpty {
                 let lowered = prefix.lowercased()
@@ -216,7 +269,7 @@ struct PythonTokenizer {
                     let kind = lowered.contains("b") ? "bytes" : lowered.contains("f") ? "f-string" : "string"
                     throw ShellError.syntax("unterminated \(kind == "f-string" ? "string" : kind) literal", column: column)
                 }
-                let body = String(String.UnicodeScalarView(characters[bodyStart..<index]))
+                let body = self.text(characters[bodyStart..<index])
                 index += 1
                 if lowered.contains("f") {
                     result.append((.formatted(body, raw: lowered.contains("r"), quote: Character(quote)), column))
@@ -227,37 +280,40 @@ struct PythonTokenizer {
                 }
                 continue
             }
-            if ("0"..."9").contains(c) || (c == "." && index + 1 < characters.count && ("0"..."9").contains(characters[index + 1])) {
+            if isDigit(c) || (c == "." && index + 1 < characters.count && isDigit(characters[index + 1])) {
                 let start = index
                 while index < characters.count {
                     let d = characters[index]
                     if isNameCharacter(d) || d == "." { index += 1; continue }
                     if (d == "-" || d == "+"), index > start, characters[index - 1] == "e" || characters[index - 1] == "E",
-                       !String(String.UnicodeScalarView(characters[start..<index])).lowercased().hasPrefix("0x") {
+                       !self.text(characters[start..<index]).lowercased().hasPrefix("0x") {
                         index += 1
                         continue
                     }
                     break
                 }
-                result.append((.literal(String(String.UnicodeScalarView(characters[start..<index]))), column))
+                result.append((.literal(self.text(characters[start..<index])), column))
                 continue
             }
             if isNameCharacter(c) {
                 let start = index
                 while index < characters.count, isNameCharacter(characters[index]) { index += 1 }
-                result.append((.name(String(String.UnicodeScalarView(characters[start..<index]))), column))
+                result.append((.name(self.text(characters[start..<index])), column))
                 continue
             }
-            let two = index + 1 < characters.count ? String(String.UnicodeScalarView([c, characters[index + 1]])) : ""
-            if ["==", "!=", "<=", ">=", "**", "//", "->", "+=", "-=", "*=", "/=", "%=", "|=", "&=", "^=", "<<", ">>"].contains(two) {
-                if (two == "**" || two == "//" || two == "<<" || two == ">>"), index + 2 < characters.count, characters[index + 2] == "=" {
-                    result.append((.punctuation(two + "="), column))
-                    index += 3
+            // Every operator of two characters ends in one of these.
+            if index + 1 < characters.count, "=*/>-<".unicodeScalars.contains(characters[index + 1]) {
+                let two = self.text(characters[index...index + 1])
+                if twoCharacterOperators.contains(two) {
+                    if (two == "**" || two == "//" || two == "<<" || two == ">>"), index + 2 < characters.count, characters[index + 2] == "=" {
+                        result.append((.punctuation(two + "="), column))
+                        index += 3
+                        continue
+                    }
+                    result.append((.punctuation(two), column))
+                    index += 2
                     continue
                 }
-                result.append((.punctuation(two), column))
-                index += 2
-                continue
             }
             result.append((.punctuation(String(c)), column))
             index += 1
