@@ -38,6 +38,20 @@ final class PythonSyntaxTests: XCTestCase {
         XCTAssertTrue(shell.one("s").hasPrefix("<socket s fd="), "a socket alone shows its repr")
     }
 
+    /// Lines that are not all ASCII take the tokenizer's and the prompt
+    /// stripper's slower path; what python3 prints for each, with the
+    /// column sockshell adds to a SyntaxError.
+    func testLinesNotAllASCII() {
+        let shell = Shell()
+        XCTAssertEqual(shell("import socket"), [])
+        XCTAssertEqual(shell.one(">>> 'café'.upper()"), "'CAFÉ'")
+        XCTAssertEqual(shell.one("\t... len('日本')"), "2")
+        XCTAssertEqual(shell.one("socket.htons(1)  # é ü 日本"), "256")
+        XCTAssertEqual(shell.one("'é"), "SyntaxError: unterminated string literal (column 1)")
+        XCTAssertEqual(shell.one("x = 1 + 'é"), "SyntaxError: unterminated string literal (column 9)")
+        XCTAssertEqual(shell.one("b'é'"), "SyntaxError: bytes can only contain ASCII literal characters (column 1)")
+    }
+
     func testExitLeavesAsTheQuitCommand() {
         let shell = Shell()
         XCTAssertThrowsError(try shell.runner.run(line: "exit(3)")) { error in

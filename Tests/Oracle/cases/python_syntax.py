@@ -266,4 +266,13 @@ CASES = [
     same("py getaddrinfo keywords", "socket.getaddrinfo('127.0.0.1', 80, type=socket.SOCK_DGRAM)[0][1]"),
     same("py create_connection timeout keyword", "srv = socket.create_server(('127.0.0.1', 0))\n"
          "c = socket.create_connection(srv.getsockname(), timeout=2)\nc.gettimeout()"),
+
+    # ------------------------------------- lines that are not all ASCII
+    # (the tokenizer and the prompt stripper read ASCII lines as bytes; these
+    # take the other path)
+    same("py non-ASCII str", "'café'.upper()"),
+    same("py non-ASCII str sent", PAIR + "a.sendall('naïve ü'.encode())\nb.recv(100)"),
+    same("py non-ASCII f-string", "x = 'é'\nf'{x}{x}!'"),
+    same("py non-ASCII raw", "r'\\d é'"),
+    same("py non-ASCII indented", "  '日本'"),
 ]
