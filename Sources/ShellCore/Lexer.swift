@@ -119,26 +119,47 @@ public struct Redirect: Equatable {
 }
 
 /// A command as parsed from a line: `name arguments... [> FILE]`.
+///
+/// Its parts are held in one box: a parsed command is copied out of the
+/// parse cache and through the runner for every command run, and a copy of
+/// the parts themselves was five retains through value witnesses.
 public struct ParsedCommand: Equatable {
-    public let name: String
-    public var arguments: [Argument]
-    public var redirect: Redirect?
+    private final class Parts {
+        let name: String
+        let arguments: [Argument]
+        let redirect: Redirect?
+        let assignment: String?
+        let source: String
+        let command: Command?
+
+        init(name: String, arguments: [Argument], redirect: Redirect?, assignment: String?, source: String,
+             command: Command?) {
+            self.name = name
+            self.arguments = arguments
+            self.redirect = redirect
+            self.assignment = assignment
+            self.source = source
+            self.command = command
+        }
+    }
+
+    private let parts: Parts
+
+    public var name: String { parts.name }
+    public var arguments: [Argument] { parts.arguments }
+    public var redirect: Redirect? { parts.redirect }
     /// `NAME = COMMAND ...`: the value is kept as `$NAME` instead of printed.
-    public var assignment: String?
+    public var assignment: String? { parts.assignment }
     /// The command's own text, without comment or separator, for `--echo`.
-    public var source: String
+    public var source: String { parts.source }
     /// The command `name` names, if any: found once, when the line is read,
     /// so a replayed line's commands (kept by the parse cache) are not
     /// looked up again each time they run.
-    let command: Command?
+    var command: Command? { parts.command }
 
     public init(name: String, arguments: [Argument], redirect: Redirect?, assignment: String? = nil, source: String) {
-        self.name = name
-        self.arguments = arguments
-        self.redirect = redirect
-        self.assignment = assignment
-        self.source = source
-        command = CommandTable.lookup(name)
+        parts = Parts(name: name, arguments: arguments, redirect: redirect, assignment: assignment, source: source,
+                      command: CommandTable.lookup(name))
     }
 
     public static func == (left: ParsedCommand, right: ParsedCommand) -> Bool {
@@ -150,9 +171,7 @@ public struct ParsedCommand: Equatable {
 extension ParsedCommand {
     func assigning(_ name: String?) -> ParsedCommand {
         guard let name else { return self }
-        var command = self
-        command.assignment = name
-        return command
+        return ParsedCommand(name: self.name, arguments: arguments, redirect: redirect, assignment: name, source: source)
     }
 }
 
