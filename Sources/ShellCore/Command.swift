@@ -153,6 +153,34 @@ public struct Parameter: Equatable {
     }
 }
 
+/// Python's own signature, where its call takes keywords: the functions
+/// socket.py writes in Python (`socket.socket`, `create_connection`, ...); a C
+/// function or method takes none. A Python-syntax line's keywords are put in
+/// their places by it, and its TypeErrors are Python's.
+public struct PythonSignature {
+    /// The name its TypeError gives: `socket.__init__`, `create_server`.
+    public let owner: String
+    /// Python's parameter names, in order (an address is one: `address`).
+    public let names: [String]
+    /// What the command is given for a parameter skipped before a later
+    /// keyword, as sockshell would read it typed; nil where Python requires one.
+    public let defaults: [String?]
+    /// At most this many may be given by position (`create_server`'s
+    /// keyword-only `family` and `backlog`).
+    public let positionalLimit: Int?
+    /// Python's parameters sockshell has no form of.
+    public let unsupported: [String]
+
+    public init(owner: String, names: [String], defaults: [String?], positionalLimit: Int? = nil, unsupported: [String] = []) {
+        precondition(names.count == defaults.count, "a default, or nil, for each of \(owner)'s parameters")
+        self.owner = owner
+        self.names = names
+        self.defaults = defaults
+        self.positionalLimit = positionalLimit
+        self.unsupported = unsupported
+    }
+}
+
 /// A command that is one call in Python, declared as that call: `help` shows
 /// it and `export python` writes it from the parameters, in order.
 public struct PythonCall {
@@ -210,6 +238,8 @@ public final class Command {
     public let python: String
     /// The Python call it is, where it is one: `python` and the export come from it.
     public let pythonCall: PythonCall?
+    /// Python's parameter names and defaults, where its call takes keywords.
+    public let pythonSignature: PythonSignature?
     /// The C call underneath, for `help`; empty for shell commands.
     public let cCall: String
     /// What each argument is, in order, for completion: `socket`, `newname`,
@@ -223,8 +253,8 @@ public final class Command {
 
     // A class, not a struct: every call passes its command around, and a
     // reference is one retain where a struct of strings is a dozen.
-    init(name: String, group: CommandGroup, parameters: [Parameter], summary: String, python: String, cCall: String,
-         run: @escaping (inout Call, Bindings) throws -> Value?) {
+    init(name: String, group: CommandGroup, parameters: [Parameter], summary: String, python: String,
+         signature: PythonSignature? = nil, cCall: String, run: @escaping (inout Call, Bindings) throws -> Value?) {
         self.name = name
         self.group = group
         self.parameters = parameters
@@ -232,6 +262,7 @@ public final class Command {
         self.summary = summary
         self.python = python
         self.pythonCall = nil
+        self.pythonSignature = signature
         self.cCall = cCall
         self.run = run
     }
@@ -239,7 +270,7 @@ public final class Command {
     /// A command that is one Python call: its `help` text and its export
     /// are written from `call` and the parameters.
     init(name: String, group: CommandGroup, parameters: [Parameter], summary: String, python call: PythonCall,
-         cCall: String, run: @escaping (inout Call, Bindings) throws -> Value?) {
+         signature: PythonSignature? = nil, cCall: String, run: @escaping (inout Call, Bindings) throws -> Value?) {
         self.name = name
         self.group = group
         self.parameters = parameters
@@ -247,6 +278,7 @@ public final class Command {
         self.summary = summary
         self.python = call.text(parameters)
         self.pythonCall = call
+        self.pythonSignature = signature
         self.cCall = cCall
         self.run = run
     }

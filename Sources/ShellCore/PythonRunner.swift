@@ -110,48 +110,21 @@ enum PythonNames {
         }
     }
 
-    /// The Python functions that take keywords (those socket.py writes in
-    /// Python; C functions take none): their parameter names in order, the
-    /// name their TypeError gives, the word a command gets for a parameter
-    /// skipped before a later keyword, and the parameters sockshell has no
-    /// form of.
-    private struct Keywords {
-        let owner: String
-        let names: [String]
-        let skipped: [String?]
-        var positionalLimit: Int?
-        var unsupported: [String] = []
-    }
-
-    private static let keywords: [String: Keywords] = [
-        "socket": Keywords(owner: "socket.__init__", names: ["family", "type", "proto"], skipped: ["AF_INET", "SOCK_STREAM", "0"],
-                           unsupported: ["fileno"]),
-        "socketpair": Keywords(owner: "socketpair", names: ["family", "type"], skipped: ["AF_UNIX", "SOCK_STREAM"],
-                               unsupported: ["proto"]),
-        "getaddrinfo": Keywords(owner: "getaddrinfo", names: ["host", "port", "family", "type", "proto", "flags"],
-                                skipped: [nil, nil, "0", "0", "0", "0"]),
-        "create_connection": Keywords(owner: "create_connection", names: ["address", "timeout"], skipped: [nil, nil],
-                                      unsupported: ["source_address", "all_errors"]),
-        "create_server": Keywords(owner: "create_server", names: ["address", "family", "backlog"], skipped: [nil, "AF_INET", nil],
-                                  positionalLimit: 1, unsupported: ["reuse_port", "dualstack_ipv6"]),
-        "getfqdn": Keywords(owner: "getfqdn", names: ["name"], skipped: [nil]),
-    ]
-
     /// A call's arguments in the order its command takes them: keywords
     /// put in their places, a skipped parameter given its default.
     static func placing(_ keywords: [(String, PythonObject)], after positional: [PythonObject],
                         for callee: PythonObject) throws -> [PythonObject] {
-        var name = "", owner = ""
+        var signature: PythonSignature?, owner = ""
         switch callee {
         case .function(let module, let function):
-            name = module == "socket" ? function : ""
+            // Python's signature is its command's declaration's.
+            if module == "socket" { signature = command(forFunction: function, in: module)?.pythonSignature }
             owner = function
         case .method(_, let method):
-            name = ""
             owner = "socket.\(method)"
         default: break
         }
-        guard let table = Self.keywords[name] else {
+        guard let table = signature else {
             if keywords.isEmpty { return positional }
             throw ShellError.type("\(owner)() takes no keyword arguments")
         }
@@ -175,7 +148,7 @@ enum PythonNames {
         }
         return try placed.enumerated().map { position, object in
             if let object { return object }
-            guard let word = table.skipped[position] else {
+            guard let word = table.defaults[position] else {
                 throw ShellError.type("\(table.owner)() missing required argument: '\(table.names[position])'")
             }
             return .literal(try Lexer.literal(word))
