@@ -36,13 +36,41 @@ enum PythonExport {
     /// line of the traceback (`type: message`), and goes on after an error, as
     /// sockshell does. Its exit status is 1 when any command failed.
     static func script(for commands: [ParsedCommand]) -> String {
+        script(for: commands.map { .command($0) })
+    }
+
+    /// A line of a session as the export reads it.
+    enum Line {
+        case command(ParsedCommand)
+        /// A line of Python, and the error sockshell refused it with, if it did.
+        case python(String, refusal: ShellError?)
+    }
+
+    /// As `script(for:)` for commands, lines of Python among them. A line of
+    /// Python is run as Python's prompt runs it (`compile(..., 'single')`:
+    /// an expression's repr is printed unless None), so its names are read
+    /// when the script runs, as they were when sockshell ran it; one sockshell
+    /// refused is the same error, raised.
+    static func script(for lines: [Line]) -> String {
         // A first pass finds the listeners that take more than one default name.
         let survey = Translator(session: nil)
-        for command in commands { _ = survey.translate(command) }
+        for case .command(let command) in lines { _ = survey.translate(command) }
         let translator = Translator(session: nil)
         translator.countedListeners = Set(survey.defaultAccepts.filter { $0.value > 1 }.map(\.key))
         var blocks: [String] = []
-        for command in commands {
+        for line in lines {
+            guard case .command(let command) = line else {
+                guard case .python(let text, let refusal) = line else { continue }
+                var block = ["# >>> " + oneLine(text), "try:"]
+                if let refusal {
+                    block.append("    raise \(refusal.type)(\(pythonStringRepr(refusal.message)))")
+                } else {
+                    block.append("    exec(compile(\(pythonStringRepr(python3Spelling(text) + "\n")), '<stdin>', 'single'))")
+                }
+                block += ["except Exception as e:", "    show_error(e)"]
+                blocks.append(block.joined(separator: "\n"))
+                continue
+            }
             let translation = translator.translate(command)
             var block = ["# sock> " + oneLine(command.source)]
             if translation.script.isEmpty {
@@ -57,6 +85,16 @@ enum PythonExport {
         }
         return translator.prelude() + "\n\n\n" + (blocks.isEmpty ? "" : blocks.joined(separator: "\n\n") + "\n\n")
             + "sys.exit(1 if failed else 0)\n"
+    }
+
+    /// A line as python3 reads it: the books' Python 2 `print x` is
+    /// `print(x)`, as sockshell runs it.
+    static func python3Spelling(_ text: String) -> String {
+        guard text.hasPrefix("print"), let next = text.dropFirst(5).first else { return text == "print" ? "print()" : text }
+        guard next == " " || next == "\t" else { return text }
+        let rest = text.dropFirst(5).drop { $0 == " " || $0 == "\t" }
+        if rest.first == "(" || rest.first == "=" || rest.isEmpty { return rest.isEmpty ? "print()" : text }
+        return "print(" + rest + ")"
     }
 
     /// A command's source for a `#` comment: one line, whatever was typed.
@@ -295,8 +333,8 @@ private final class Translator {
                         "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property",
                         "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod",
                         "str", "sum", "super", "tuple", "type", "vars", "zip"]
-        let script = ["socket", "select", "sys", "time", "traceback", "e", "addr", "out", "chunk", "failed", "show",
-                      "show_error", "save", "Shown", "DISPLAY", "MAXLINE", "RENAMED", "buffers", "recv", "recvfrom",
+        let script = ["socket", "select", "sys", "time", "traceback", "io", "e", "addr", "out", "chunk", "failed", "show",
+                      "show_error", "error_line", "save", "Shown", "DISPLAY", "MAXLINE", "RENAMED", "buffers", "recv", "recvfrom",
                       "recvline", "recvuntil", "recvall", "accepted", "accept_default", "accept_numbers",
                       "select_names", "tcpinfo", "hexdump", "escaped_text", "TCP_STATES", "TCP_INFO_FIELDS"]
         let module = ["__name__", "__doc__", "__file__", "__spec__", "__loader__", "__package__", "__builtins__",
@@ -732,7 +770,7 @@ private final class Translator {
             for helper in needed { needed.formUnion(helper.requires) }
             changed = needed.count != before
         }
-        let imports = (["socket", "sys", "traceback"] + modules.sorted()).sorted().map { "import \($0)" }
+        let imports = (["io", "socket", "sys"] + modules.sorted()).sorted().map { "import \($0)" }
         var parts = [Translator.header + "\n\n" + imports.joined(separator: "\n") + "\n\n"
                      + "failed = False  # set by any failing command: the exit status is then 1, as in sockshell"]
         for helper in needed.sorted() where helper == .renamed {
@@ -741,6 +779,7 @@ private final class Translator {
                          + "RENAMED = {\(pairs.joined(separator: ", "))}")
         }
         parts.append(needed.contains(.display) ? Translator.showWithDisplay : Translator.show)
+        parts.append(Translator.errorLine)
         parts.append(needed.contains(.renamed) ? Translator.showErrorRenamed : Translator.showError)
         for helper in needed.sorted() {
             switch helper {
@@ -847,12 +886,25 @@ private final class Translator {
         return ''.join(out)
     """#
 
+    static let errorLine = #"""
+    def error_line(e):
+        """The last line of the traceback CPython prints for e, 'Type: message'
+        with its "Did you mean" (3.11's traceback module leaves that out)."""
+        printed = io.StringIO()
+        stderr, sys.stderr = sys.stderr, printed
+        try:
+            sys.__excepthook__(type(e), e, e.__traceback__)
+        finally:
+            sys.stderr = stderr
+        return printed.getvalue().rstrip('\n').split('\n')[-1]
+    """#
+
     static let showError = #"""
     def show_error(e):
         """Print an error as the last line of its traceback: 'Type: message'."""
         global failed
         failed = True
-        print(traceback.format_exception_only(type(e), e)[-1].rstrip(), file=sys.stderr)
+        print(error_line(e), file=sys.stderr)
     """#
 
     static let showErrorRenamed = #"""
@@ -861,7 +913,7 @@ private final class Translator {
         naming a renamed socket by its session name."""
         global failed
         failed = True
-        line = traceback.format_exception_only(type(e), e)[-1].rstrip()
+        line = error_line(e)
         if isinstance(e, NameError) and e.name in RENAMED:
             line = f"NameError: name '{RENAMED[e.name]}' is not defined"
         print(line, file=sys.stderr)

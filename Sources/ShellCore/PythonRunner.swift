@@ -206,17 +206,32 @@ extension Runner {
         if PythonSyntax.unprompted(line).allSatisfy({ $0 == " " || $0 == "\t" }) { return .succeeded }
         if echo { output.value("sock> " + escapedLine(line.trimmingSpaces)) }
         recording?.command(line.trimmingSpaces)
+        // The line is logged as Python, not as the commands it runs: its
+        // names and expressions are read again when the export runs.
+        let text = PythonSyntax.unprompted(line).trimmingSpaces
+        pythonLineDepth += 1
+        defer { pythonLineDepth -= 1 }
+        var parsed = false
         do {
             let statement = try PythonSyntax.statement(line)
+            parsed = true
             if case .print = statement {} else { flushPendingPrint() }
             try execute(statement, location: location)
             try stopIfOutputLost(at: location, command: nil)
+            session.commandLog.append(.python(text, refusal: nil))
             return .succeeded
         } catch let exit as ExitRequest {
+            session.commandLog.append(.python(text, refusal: nil))
             throw exit
         } catch let failed as CommandFailed {
+            session.commandLog.append(.python(text, refusal: nil))
             return failed.outcome
         } catch {
+            if !(error is Interrupted) {
+                let shellError = ShellError(error)
+                let refused = !parsed || shellError.message.contains("sockshell")
+                session.commandLog.append(.python(text, refusal: refused ? shellError : nil))
+            }
             return report(error, location: location, command: nil)
         }
     }

@@ -36,6 +36,13 @@ public final class Runner {
     /// replay. A command run inside another (`source`) finds none and makes
     /// its own.
     private var spareBindings: [Bound] = []
+    /// Inside a line of Python: the commands it runs are not logged, the
+    /// line is (`export python` writes it as Python).
+    var pythonLineDepth = 0
+
+    func logCommand(_ source: String) {
+        if pythonLineDepth == 0 { session.commandLog.append(.command(source)) }
+    }
 
     func takeSpareBindings() -> [Bound] {
         var values: [Bound] = []
@@ -173,16 +180,18 @@ public final class Runner {
             if let suggestion = CommandTable.nearest(to: parsed.name) {
                 message += ". Did you mean: '\(suggestion)'?"
             }
+            // Logged as a failed command is: the export raises the same error.
+            logCommand(parsed.source)
             return report(ShellError("NameError", message), location: location, command: parsed)
         }
         if let name = parsed.assignment {
             if session.contains(name) {
-                session.commandLog.append(parsed.source)
+                logCommand(parsed.source)
                 return report(ShellError("ValueError", "'\(name)' names an open socket: keep the value under another name"),
                               location: location, command: parsed)
             }
             if parsed.redirect != nil {
-                session.commandLog.append(parsed.source)
+                logCommand(parsed.source)
                 return report(ShellError("ValueError", "a value kept as $\(name) cannot also go to > FILE"),
                               location: location, command: parsed)
             }
@@ -203,7 +212,7 @@ public final class Runner {
         defer { if call.sink >= 0 { Files.close(call.sink) } }
         do {
             let value = try command.invoke(&call)
-            session.commandLog.append(parsed.source)
+            logCommand(parsed.source)
             if let name = parsed.assignment {
                 // As Python's `NAME = call()`: kept, not printed.
                 session.variables[name] = value ?? Value.none
@@ -228,7 +237,7 @@ public final class Runner {
     /// A failed command is logged for `export python` (its error is part of
     /// the session), but not one Ctrl-C ended: exported, it would block for ever.
     private func logUnlessInterrupted(_ parsed: ParsedCommand, _ error: Error) {
-        if !(error is Interrupted) { session.commandLog.append(parsed.source) }
+        if !(error is Interrupted) { logCommand(parsed.source) }
     }
 
     /// Prints a value, or writes it to the command's `> FILE`.

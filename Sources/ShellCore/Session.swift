@@ -80,9 +80,9 @@ public final class Session {
 
     /// The last command that failed, for `why`.
     public internal(set) var lastFailure: Failure?
-    /// The text of every command run so far, for `export python`: kept as
-    /// text (parsed again on export) so a long replay costs little memory.
-    public internal(set) var commandLog: [String] = []
+    /// Every line run so far, for `export python`: kept as text (parsed
+    /// again on export) so a long replay costs little memory.
+    public internal(set) var commandLog: [LoggedLine] = []
 
     public init() {}
 
@@ -142,4 +142,15 @@ public final class Session {
             if byName[candidate] == nil { return candidate }
         }
     }
+}
+
+/// One line of a session, as `export python` writes it again.
+public enum LoggedLine: Equatable {
+    /// A command, in sockshell's syntax.
+    case command(String)
+    /// A line of Python, as typed (a pasted prompt taken off). `refusal` is
+    /// the error sockshell gave instead of running it, where the refusal is
+    /// sockshell's own (its SyntaxError, a block, a module it does not know):
+    /// python3 would run the line, or fail it otherwise.
+    case python(String, refusal: ShellError?)
 }

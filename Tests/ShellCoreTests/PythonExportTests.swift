@@ -356,6 +356,63 @@ final class PythonExportTests: XCTestCase {
         XCTAssertEqual(python.status, 1)
     }
 
+    /// A session in Python syntax, as a textbook's reader types it, with
+    /// sockshell commands among its lines: `export python` writes the Python
+    /// lines as Python, read again when the script runs (the server's port is
+    /// the one it gets then), and the script prints what sockshell printed,
+    /// errors included: python3's own for what both run, sockshell's for the
+    /// lines it refused.
+    func testAPythonSessionExportsAsPythonThatPrintsTheSame() throws {
+        try requirePython()
+        let session = [
+            ">>> import socket",
+            "port = socket.getservbyname('http', 'tcp')",
+            "print(port)",
+            "srv = socket.create_server(('127.0.0.1', 0))",
+            "host, p = srv.getsockname()",
+            "c = socket.create_connection((host, p))",
+            "conn, addr = srv.accept()",
+            "c.sendall(b'hi ' + str(port).encode())",
+            "conn.recv(100)",
+            "print \"book\", port",
+            "sendall c 'in both syntaxes'",
+            "recv conn $port",
+            "conn.getpeername() == c.getsockname()",
+            "x = 1 +",
+            "nosuch",
+            "c.conect((host, p))",
+            "while True:",
+            "import os",
+            "c.close()",
+        ]
+        let shell = Shell()
+        var values: [String] = []
+        var errors: [String] = []
+        for line in session {
+            shell(line)
+            values += shell.output.values
+            errors += shell.output.errors
+        }
+        let path = "/tmp/sockshell-export-python-session-\(getpid()).py"
+        defer { unlink(path) }
+        XCTAssertEqual(shell("export python \(path)"), [])
+        shell.session.closeAll()
+        let script = String(decoding: (try? Files.read(path)) ?? [], as: UTF8.self)
+        XCTAssertTrue(script.contains("# >>> c = socket.create_connection((host, p))"), script)
+        let python = runPython(script)
+        XCTAssertEqual(python.values, values)
+        XCTAssertEqual(python.errors, errors)
+        XCTAssertEqual(values, ["80", "b'hi 80'", "book 80", "b'in both syntaxes'", "True"])
+        XCTAssertEqual(errors, [
+            "SyntaxError: invalid syntax (column 8)",
+            "NameError: name 'nosuch' is not defined",
+            "AttributeError: 'socket' object has no attribute 'conect'. Did you mean: 'connect'?",
+            "SyntaxError: sockshell runs one call a line; 'while' blocks are not supported (recvall reads until the peer closes)",
+            "ModuleNotFoundError: No module named 'os' (sockshell knows socket, select and time)",
+        ])
+        XCTAssertEqual(python.status, 1)
+    }
+
     func testScriptKeepsBufferedBytesNamesAndDisplayAsSockshellDoes() throws {
         try requirePython()
         let directory = "/tmp/sockshell-export-files-\(getpid())"

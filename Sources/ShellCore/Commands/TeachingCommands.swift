@@ -37,8 +37,15 @@ extension CommandTable {
                         throw ShellError.value("export knows python only, not \(pythonStringRepr(language))")
                     }
                     // The log holds each command's text; it parsed once, so it parses again.
-                    let commands = call.session.commandLog.flatMap { (try? Lexer.parse($0)) ?? [] }.filter { $0.name != "export" }
-                    try writeFile(Redirect(path: path, append: false), Array(PythonExport.script(for: commands).utf8))
+                    let lines = call.session.commandLog.flatMap { logged -> [PythonExport.Line] in
+                        switch logged {
+                        case .command(let text):
+                            return ((try? Lexer.parse(text)) ?? []).filter { $0.name != "export" }.map { .command($0) }
+                        case .python(let text, let refusal):
+                            return [.python(text, refusal: refusal)]
+                        }
+                    }
+                    try writeFile(Redirect(path: path, append: false), Array(PythonExport.script(for: lines).utf8))
                     return nil
                 }),
     ]
