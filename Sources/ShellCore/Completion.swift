@@ -26,6 +26,7 @@ public enum Completion {
            let names = pythonAttributes(linePrefix: linePrefix, session: session) {
             return .pythonNames(names)
         }
+        if let names = starImportedNames(linePrefix: linePrefix, session: session) { return .pythonNames(names) }
         var (words, current) = split(linePrefix)
         // `NAME = COMMAND ...` completes as the command does.
         if words.count >= 2, words[1] == "=" { words.removeFirst(2) }
@@ -124,6 +125,41 @@ public enum Completion {
             let suffix = !isCallable(name) ? "" : takesNoArgument.contains(name) ? "()" : "("
             return lead + base + "." + name + suffix
         }
+    }
+
+    /// After `from socket import *` (or select's, time's), a bare name is
+    /// completed from the module's, as rlcompleter completes a global: the
+    /// word under the cursor, where a Python name goes (the line's first
+    /// word, with the commands that start so, or anywhere on a Python line).
+    /// Nil where no such name starts the word.
+    static func starImportedNames(linePrefix: String, session: Session) -> [String]? {
+        guard !session.pythonStarImports.isEmpty else { return nil }
+        let word = String(linePrefix.reversed().prefix { !wordBreakCharacters.contains($0) }.reversed())
+        func isLetter(_ c: Unicode.Scalar) -> Bool { c == "_" || ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
+        guard let first = word.unicodeScalars.first, isLetter(first),
+              word.unicodeScalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) }) else { return nil }
+        let before = linePrefix.dropLast(word.count)
+        let isFirstWord = before.allSatisfy { $0 == " " || $0 == "\t" }
+        guard isFirstWord || PythonSyntax.isPython(linePrefix, session: session) else { return nil }
+        var names: [String] = []
+        for module in session.pythonStarImports {
+            switch module {
+            case "socket":
+                for name in PythonNames.socketModuleNames where !name.hasPrefix("_") || word.hasPrefix("_") {
+                    let callable = PythonConstants.byName[name] == nil && !socketModuleDataNames.contains(name)
+                    names.append(name + (!callable ? "" : name == "has_dualstack_ipv6" ? "()" : "("))
+                }
+                names += PythonConstants.byName.keys
+            case "select": names.append("select(")
+            case "time": names.append("sleep(")
+            default: break
+            }
+        }
+        let offered = Set(names.filter { $0.hasPrefix(word) })
+        // Only commands: completed as commands are (with a space after).
+        guard !offered.isEmpty else { return nil }
+        let commands = isFirstWord ? (CommandTable.all.map(\.name) + CommandTable.aliases.keys).filter { $0.hasPrefix(word) } : []
+        return offered.union(commands).sorted()
     }
 
     /// `dir(socket.socket())`'s names that rlcompleter gives no `(`: the

@@ -37,6 +37,28 @@ final class CompletionPythonTests: XCTestCase {
         XCTAssertEqual(names(">>> s.sendal", shell), ["s.sendall("])
     }
 
+    /// After `from socket import *`, bare names complete from the module, as
+    /// rlcompleter completes globals; the line's first word offers the
+    /// commands that start so too.
+    func testCompletionPythonBareNamesAfterStarImport() {
+        let shell = Shell()
+        XCTAssertEqual(Completion.candidates(linePrefix: "gethostbyn", session: shell.session),
+                       .words(["gethostbyname", "gethostbyname_ex"]), "the commands")
+        XCTAssertEqual(Completion.candidates(linePrefix: "AF_INE", session: shell.session), .words([]))
+        shell("from socket import *")
+        XCTAssertEqual(names("gethostbyn", shell), ["gethostbyname", "gethostbyname(", "gethostbyname_ex", "gethostbyname_ex("])
+        XCTAssertEqual(names("AF_INE", shell), ["AF_INET", "AF_INET6"])
+        XCTAssertEqual(names("has_dual", shell), ["has_dualstack_ipv6()"])
+        XCTAssertEqual(names("socketp", shell), ["socketpair", "socketpair("])
+        XCTAssertEqual(names("print(gethostbyn", shell), ["gethostbyname(", "gethostbyname_ex("])
+        XCTAssertEqual(names("s = socket(AF_INET, SOCK_DG", shell), ["SOCK_DGRAM"])
+        // A command's argument is the command's to complete.
+        XCTAssertEqual(Completion.candidates(linePrefix: "socket s AF_INET6", session: shell.session), .words(["AF_INET6"]))
+        XCTAssertEqual(names("_GLOBAL", shell), ["_GLOBAL_DEFAULT_TIMEOUT"])
+        // Where only commands start so, they complete as commands.
+        XCTAssertEqual(Completion.candidates(linePrefix: "recvl", session: shell.session), .words(["recvline"]))
+    }
+
     func testCompletionPythonUnderscoreNamesOnlyWhenTyped() {
         let shell = pythonSession()
         let all = names("s.", shell)
