@@ -385,14 +385,7 @@ final class PythonExportTests: XCTestCase {
             "import os",
             "c.close()",
         ]
-        let shell = Shell()
-        var values: [String] = []
-        var errors: [String] = []
-        for line in session {
-            shell(line)
-            values += shell.output.values
-            errors += shell.output.errors
-        }
+        let (shell, values, errors) = run(session)
         let path = "/tmp/sockshell-export-python-session-\(getpid()).py"
         defer { unlink(path) }
         XCTAssertEqual(shell("export python \(path)"), [])
@@ -493,14 +486,7 @@ final class PythonExportTests: XCTestCase {
     /// file descriptors masked). `between` runs after sockshell, before python3.
     private func compare(_ session: [String], between: () -> Void = {},
                          file: StaticString = #filePath, line: UInt = #line) throws -> (Printed, Printed) {
-        let shell = Shell()
-        var values: [String] = []
-        var errors: [String] = []
-        for command in session {
-            shell(command)
-            values += shell.output.values
-            errors += shell.output.errors
-        }
+        let (shell, values, errors) = run(session)
         let failed = shell.runner.anyFailed
         shell.session.closeAll()
         between()
@@ -511,6 +497,19 @@ final class PythonExportTests: XCTestCase {
         XCTAssertEqual(fromPython.errors, sockshell.errors, "stderr", file: file, line: line)
         XCTAssertEqual(fromPython.status, sockshell.status, "exit status", file: file, line: line)
         return (sockshell, fromPython)
+    }
+
+    /// Runs `session` line by line in a fresh shell: what it printed, in order.
+    private func run(_ session: [String]) -> (shell: Shell, values: [String], errors: [String]) {
+        let shell = Shell()
+        var values: [String] = []
+        var errors: [String] = []
+        for line in session {
+            shell(line)
+            values += shell.output.values
+            errors += shell.output.errors
+        }
+        return (shell, values, errors)
     }
 
     private var runs = 0
