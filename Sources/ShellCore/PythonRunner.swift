@@ -224,7 +224,8 @@ extension Runner {
             session.commandLog.append(.python(text, refusal: nil))
             throw exit
         } catch let failed as CommandFailed {
-            session.commandLog.append(.python(text, refusal: nil))
+            // Not a line Ctrl-C ended: exported, it would block for ever.
+            if failed.outcome != .interrupted { session.commandLog.append(.python(text, refusal: nil)) }
             return failed.outcome
         } catch {
             if !(error is Interrupted) {

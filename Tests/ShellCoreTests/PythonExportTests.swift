@@ -406,6 +406,25 @@ final class PythonExportTests: XCTestCase {
         XCTAssertEqual(python.status, 1)
     }
 
+    /// A Python line Ctrl-C ended is left out of the export, as a command
+    /// Ctrl-C ended is: run by python3, it would wait for ever.
+    func testAPythonLineCtrlCEndedIsNotExported() throws {
+        let (shell, _, _) = run(["import socket", "a, b = socket.socketpair()"])
+        Interruption.interrupt(after: 0.2)
+        shell("b.recv(10)")
+        _ = Interruption.cancelTimer()
+        Interruption.clear()
+        XCTAssertEqual(shell.output.errors, ["KeyboardInterrupt"])
+        shell("a.sendall(b'after')")
+        shell("b.recv(10)")
+        XCTAssertEqual(shell.output.values, ["b'after'"])
+        XCTAssertEqual(shell.session.commandLog, [
+            .python("import socket", refusal: nil), .python("a, b = socket.socketpair()", refusal: nil),
+            .python("a.sendall(b'after')", refusal: nil), .python("b.recv(10)", refusal: nil),
+        ])
+        shell.session.closeAll()
+    }
+
     func testScriptKeepsBufferedBytesNamesAndDisplayAsSockshellDoes() throws {
         try requirePython()
         let directory = "/tmp/sockshell-export-files-\(getpid())"
