@@ -384,9 +384,6 @@ struct Arguments {
         return .ipv4(host: resolved.host, port: UInt16(parts.port))
     }
 
-    /// CPython's idna_converter for an address's host, before any lookup
-    /// (getaddrinfo would read the name only up to the NUL).
-
     /// `HOST PORT` or one tuple; the host as given, not yet resolved.
     mutating func hostAndPort() throws -> HostPort {
         let first = try next()
@@ -420,8 +417,8 @@ struct Arguments {
     }
 }
 
-/// The value of a constant written by its Python name (with or without the
-/// `socket.` prefix) or by a short word that means something for `kind`.
+/// CPython's idna_converter for an address's host, before any lookup
+/// (getaddrinfo would read the name only up to the NUL).
 func checkHostHasNoNull(_ host: String) throws {
     if host.containsNull { throw ShellError.type("host name must not contain null character") }
 }
@@ -437,6 +434,8 @@ extension PythonConstants {
     static let table = NameTable(byName)
 }
 
+/// The value of a constant written by its Python name (with or without the
+/// `socket.` prefix) or by a short word that means something for `kind`.
 func constantValue(_ word: String, kind: ConstantKind) -> Int? {
     // Python's names are upper case and the short words lower case: one
     // table lookup, chosen by the first letter, not two.

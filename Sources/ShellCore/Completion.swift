@@ -99,32 +99,41 @@ public enum Completion {
         guard let dot = tail.lastIndex(of: ".") else { return nil }
         let base = String(tail[..<dot]), typed = String(tail[tail.index(after: dot)...])
         let lead = word.dropLast(tail.count)
-        let names: [String]
-        let isCallable: (String) -> Bool
-        let takesNoArgument: Set<String>
+        let members: [String]
         if session.contains(base) {
-            names = PythonNames.socketAttributes
-            isCallable = { !socketDataAttributes.contains($0) }
-            takesNoArgument = socketMethodsWithoutArguments
-        } else if session.pythonModules.contains(base) {
-            switch base {
-            case "socket":
-                names = PythonNames.socketModuleNames.filter { $0 != "__builtins__" } + PythonConstants.byName.keys
-                isCallable = { PythonConstants.byName[$0] == nil && !socketModuleDataNames.contains($0) }
-                takesNoArgument = ["has_dualstack_ipv6"]
-            case "time": names = ["sleep"]; isCallable = { _ in true }; takesNoArgument = []
-            case "select": names = ["select"]; isCallable = { _ in true }; takesNoArgument = []
-            default: names = []; isCallable = { _ in false }; takesNoArgument = []
+            members = PythonNames.socketAttributes.map { name in
+                name + (socketDataAttributes.contains(name) ? "" : socketMethodsWithoutArguments.contains(name) ? "()" : "(")
             }
+        } else if session.pythonModules.contains(base) {
+            members = moduleMembers(base)
         } else {
             return []
         }
-        let hidden = typed.isEmpty ? "_" : typed == "_" ? "__" : nil
-        let offered = names.filter { name in name.hasPrefix(typed) && !(hidden.map { name.hasPrefix($0) } ?? false) }
-        return Array(Set(offered)).sorted().map { name in
-            let suffix = !isCallable(name) ? "" : takesNoArgument.contains(name) ? "()" : "("
-            return lead + base + "." + name + suffix
+        return offered(members, typed: typed).map { lead + base + "." + $0 }
+    }
+
+    /// A module's names as rlcompleter completes them, after `module.` or,
+    /// once `from module import *` ran, bare: a callable's with `(` (`()`
+    /// when it takes no argument), a constant's as it is.
+    static func moduleMembers(_ module: String) -> [String] {
+        switch module {
+        case "socket":
+            let functions = PythonNames.socketModuleNames.filter { $0 != "__builtins__" }.map { name in
+                name + (PythonConstants.byName[name] != nil || socketModuleDataNames.contains(name) ? ""
+                        : name == "has_dualstack_ipv6" ? "()" : "(")
+            }
+            return functions + PythonConstants.byName.keys
+        case "time": return ["sleep("]
+        case "select": return ["select("]
+        default: return []
         }
+    }
+
+    /// The names that start with `typed`, sorted, as rlcompleter offers them:
+    /// `_` names only once `_` is typed, and `__` names once `__` is.
+    static func offered(_ names: [String], typed: String) -> [String] {
+        let hidden = typed.isEmpty ? "_" : typed == "_" ? "__" : nil
+        return Set(names.filter { name in name.hasPrefix(typed) && !(hidden.map { name.hasPrefix($0) } ?? false) }).sorted()
     }
 
     /// After `from socket import *` (or select's, time's), a bare name is
@@ -135,31 +144,14 @@ public enum Completion {
     static func starImportedNames(linePrefix: String, session: Session) -> [String]? {
         guard !session.pythonStarImports.isEmpty else { return nil }
         let word = String(linePrefix.reversed().prefix { !wordBreakCharacters.contains($0) }.reversed())
-        func isLetter(_ c: Unicode.Scalar) -> Bool { c == "_" || ("a"..."z").contains(c) || ("A"..."Z").contains(c) }
-        guard let first = word.unicodeScalars.first, isLetter(first),
-              word.unicodeScalars.allSatisfy({ isLetter($0) || ("0"..."9").contains($0) }) else { return nil }
-        let before = linePrefix.dropLast(word.count)
-        let isFirstWord = before.allSatisfy { $0 == " " || $0 == "\t" }
+        guard PythonSyntax.isIdentifier(word) else { return nil }
+        let isFirstWord = linePrefix.dropLast(word.count).allSatisfy { $0 == " " || $0 == "\t" }
         guard isFirstWord || PythonSyntax.isPython(linePrefix, session: session) else { return nil }
-        var names: [String] = []
-        for module in session.pythonStarImports {
-            switch module {
-            case "socket":
-                for name in PythonNames.socketModuleNames where !name.hasPrefix("_") || word.hasPrefix("_") {
-                    let callable = PythonConstants.byName[name] == nil && !socketModuleDataNames.contains(name)
-                    names.append(name + (!callable ? "" : name == "has_dualstack_ipv6" ? "()" : "("))
-                }
-                names += PythonConstants.byName.keys
-            case "select": names.append("select(")
-            case "time": names.append("sleep(")
-            default: break
-            }
-        }
-        let offered = Set(names.filter { $0.hasPrefix(word) })
+        let names = offered(session.pythonStarImports.flatMap(moduleMembers), typed: word)
         // Only commands: completed as commands are (with a space after).
-        guard !offered.isEmpty else { return nil }
+        guard !names.isEmpty else { return nil }
         let commands = isFirstWord ? (CommandTable.all.map(\.name) + CommandTable.aliases.keys).filter { $0.hasPrefix(word) } : []
-        return offered.union(commands).sorted()
+        return Set(names + commands).sorted()
     }
 
     /// `dir(socket.socket())`'s names that rlcompleter gives no `(`: the

@@ -41,12 +41,17 @@ struct NameTable<Value> {
     private static func hash(_ name: String) -> Int {
         // The bytes in place (a native string has them contiguous); walking
         // `utf8` an index at a time cost more than the hash.
-        name.utf8.withContiguousStorageIfAvailable(hash) ?? hash(Array(name.utf8))
-    }
-
-    private static func hash(_ bytes: some Collection<UInt8>) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hash = name.utf8.withContiguousStorageIfAvailable { fnv1a($0) } ?? fnv1a(Array(name.utf8))
         return Int(truncatingIfNeeded: hash ^ hash >> 29)
     }
+}
+
+/// FNV-1a over bytes: for the short keys every replayed line is looked up
+/// by (its text in the parse cache, a name in a `NameTable`), where a keyed
+/// hash costs more than the lookup saves.
+@inline(__always)
+func fnv1a(_ bytes: some Collection<UInt8>) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return hash
 }

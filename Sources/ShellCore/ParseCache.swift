@@ -43,8 +43,7 @@ struct ParseCache {
         guard line.count <= ParseCache.longestLine else { return Lookup(hash: 0, commands: nil) }
         // FNV-1a: a line is short, and a keyed hash costs more than lexing saves
         // on a line seen once.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in line { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hash = fnv1a(line)
         // Two-way sets: the line's pair of slots, the newer first.
         let first = ParseCache.firstSlot(hash)
         if let slot = slots[first], slot.holds(line) { return Lookup(hash: hash, commands: slot.commands) }

@@ -169,6 +169,12 @@ enum PythonSyntax {
         byte == UInt8(ascii: "_") || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 
+    /// An ASCII identifier: what a bare Python name can be here.
+    static func isIdentifier(_ word: String) -> Bool {
+        guard let first = word.utf8.first, isIdentifierStart(first) else { return false }
+        return word.utf8.allSatisfy { isIdentifierStart($0) || (0x30...0x39).contains($0) }
+    }
+
     /// Parses a line `isPython` accepted.
     static func statement(_ line: String) throws -> PythonStatement {
         let text = unprompted(line)

@@ -151,6 +151,7 @@ public enum LoggedLine: Equatable {
     /// A line of Python, as typed (a pasted prompt taken off). `refusal` is
     /// the error sockshell gave instead of running it, where the refusal is
     /// sockshell's own (its SyntaxError, a block, a module it does not know):
-    /// python3 would run the line, or fail it otherwise.
-    case python(String, refusal: ShellError?)
+    /// python3 would run the line, or fail it otherwise. (Boxed: every
+    /// command run is logged, and the error would make each entry as large.)
+    indirect case python(String, refusal: ShellError?)
 }
