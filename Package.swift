@@ -23,7 +23,9 @@ let package = Package(
             pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"])]
         ),
-        .target(name: "SocketCore", swiftSettings: releaseSettings + warningsAsErrors),
+        // Linux headers the Glibc module leaves out (epoll), for SocketCore.
+        .systemLibrary(name: "CLinux"),
+        .target(name: "SocketCore", dependencies: ["CLinux"], swiftSettings: releaseSettings + warningsAsErrors),
         .target(name: "ShellCore", dependencies: ["SocketCore"], swiftSettings: releaseSettings + warningsAsErrors),
         .executableTarget(name: "sockshell", dependencies: ["ShellCore", "CReadline"], swiftSettings: warningsAsErrors),
         // libFuzzer harness (Tests/Fuzz/README.md); built plainly it replays the inputs it is given.

@@ -213,7 +213,9 @@ struct Arguments {
     }
 
     mutating func socket(_ label: String = "NAME") throws -> SocketEntry {
-        try session.entry(named: try name(label))
+        let entry = try session.entry(named: try name(label))
+        if entry.busyJob != 0 { try checkNotBusy(entry, command: command.name) }
+        return entry
     }
 
     // MARK: Numbers and constants

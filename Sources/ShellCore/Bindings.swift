@@ -262,7 +262,7 @@ extension Arguments: ParameterReader {
             let source = try data(label)
             return .data(isEmpty ? source : .bytes(try source.load()))
         case .sockets: return .sockets(try sockets(label))
-        case .any: return .argument(try next())
+        case .any, .job: return .argument(try next())
         }
     }
 
@@ -344,10 +344,14 @@ extension Arguments {
         case .list(let items), .tuple(let items):
             return try items.map { item in
                 guard case .word(let name) = item.kind else { throw badArgument(label, item, expected: "a socket name") }
-                return try session.entry(named: name)
+                let entry = try session.entry(named: name)
+                try checkNotBusy(entry, command: command.name)
+                return entry
             }
         case .word(let name):
-            return [try session.entry(named: name)]
+            let entry = try session.entry(named: name)
+            try checkNotBusy(entry, command: command.name)
+            return [entry]
         default:
             throw badArgument(label, argument, expected: "a list of socket names like [a, b]")
         }

@@ -13,6 +13,8 @@ public struct Parameter: Equatable {
              shutdown, service, `protocol`, path, data, setting, command
         /// A list of open sockets: `[a, b]`, `(a,)` or one name.
         case sockets
+        /// A background job, `%N`.
+        case job
         /// An integer, converted as the parameter's C type says.
         case integer
         /// A timeout as `settimeout` takes it (None, or seconds kept as whole ns).

@@ -68,11 +68,14 @@ public enum Completion {
         case "path": return .paths
         case "setting":
             options = settingNames
+        case "job": options = session.jobs.running.map { "%\($0.number)" }
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
             } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints"].contains(previous) {
                 options = ["on", "off"]
+            } else if command.name == "watch" && index == 1 {
+                options = ["off"]
             } else {
                 options = []
             }

@@ -63,12 +63,19 @@ let helpExamples: [String: String] = [
     "record": "record lesson.md",
     "set": "set display hex",
     "sleep": "sleep 0.5",
+    "jobs": "jobs",
+    "wait": "wait %1 5",
+    "kill": "kill %1",
+    "watch": "watch conn",
     "source": "source client.sock localhost 70",
     "!": "!ss -tan",
     "why": "why",
 ]
 
 let helpErrors: [String: [String]] = [
+    "wait": ["TimeoutError: timed out: job %N is still running: TIMEOUT passed first; the job goes on",
+             "ProcessLookupError: no job %N: no job had that number (jobs lists those running)"],
+    "kill": ["ProcessLookupError: no job %N is running: it ended already, or never was"],
     "!": ["subprocess.CalledProcessError: Command 'CMD' returned non-zero exit status N.: the command failed; its own message is above",
           "PermissionError: --check does not run shell commands: transcripts never run programs"],
     "bind": ["OSError: [Errno 98] Address already in use: another socket has the port (or TIME_WAIT does: set SO_REUSEADDR first)",

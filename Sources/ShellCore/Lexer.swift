@@ -131,15 +131,17 @@ public struct ParsedCommand: Equatable {
         let assignment: String?
         let source: String
         let command: Command?
+        let background: Bool
 
         init(name: String, arguments: [Argument], redirect: Redirect?, assignment: String?, source: String,
-             command: Command?) {
+             command: Command?, background: Bool) {
             self.name = name
             self.arguments = arguments
             self.redirect = redirect
             self.assignment = assignment
             self.source = source
             self.command = command
+            self.background = background
         }
     }
 
@@ -156,22 +158,33 @@ public struct ParsedCommand: Equatable {
     /// so a replayed line's commands (kept by the parse cache) are not
     /// looked up again each time they run.
     var command: Command? { parts.command }
+    /// `CMD &`: it runs as a background job (SPEC section 9).
+    public var background: Bool { parts.background }
 
-    public init(name: String, arguments: [Argument], redirect: Redirect?, assignment: String? = nil, source: String) {
+    public init(name: String, arguments: [Argument], redirect: Redirect?, assignment: String? = nil, source: String,
+                background: Bool = false) {
         parts = Parts(name: name, arguments: arguments, redirect: redirect, assignment: assignment, source: source,
-                      command: CommandTable.lookup(name))
+                      command: CommandTable.lookup(name), background: background)
     }
 
     public static func == (left: ParsedCommand, right: ParsedCommand) -> Bool {
         left.name == right.name && left.arguments == right.arguments && left.redirect == right.redirect
-            && left.assignment == right.assignment && left.source == right.source
+            && left.assignment == right.assignment && left.source == right.source && left.background == right.background
     }
 }
 
 extension ParsedCommand {
     func assigning(_ name: String?) -> ParsedCommand {
         guard let name else { return self }
-        return ParsedCommand(name: self.name, arguments: arguments, redirect: redirect, assignment: name, source: source)
+        return ParsedCommand(name: self.name, arguments: arguments, redirect: redirect, assignment: name, source: source,
+                             background: background)
+    }
+
+    /// The command with `&` set or taken off.
+    func running(inBackground background: Bool) -> ParsedCommand {
+        guard background != self.background else { return self }
+        return ParsedCommand(name: name, arguments: arguments, redirect: redirect, assignment: assignment, source: source,
+                             background: background)
     }
 }
 
@@ -290,9 +303,15 @@ public struct Lexer {
         while true {
             skipSpace()
             guard let byte = current, byte != UInt8(ascii: "#") else { break }
-            if byte == UInt8(ascii: ";") {
-                if let command = try finished(name, first, arguments, redirect, start: start, end: end) {
-                    result.append(command.assigning(assignment))
+            // `&` as a word of its own ends a command as `;` does, and runs
+            // it in the background (`accept srv &`, `accept srv & connect c ...`).
+            let background = byte == UInt8(ascii: "&") && (peek(1).map(Lexer.isWordStop) ?? true)
+            if byte == UInt8(ascii: ";") || background {
+                let finishedCommand = try finished(name, first, arguments, redirect, start: start, end: end)
+                if let command = finishedCommand {
+                    result.append(command.assigning(assignment).running(inBackground: background))
+                } else if background {
+                    throw ShellError.syntax("expected a command before '&'", column: column)
                 }
                 assignment = nil
                 name = nil

@@ -200,6 +200,9 @@ extension Runner {
 
     /// Runs one line `PythonSyntax.isPython` accepted.
     func runPython(_ line: String, location: Location?) throws -> Outcome {
+        // What jobs printed goes between lines, as between commands.
+        if session.hasAsynchronousLines { reportBetweenCommands() }
+        defer { if session.hasAsynchronousLines { reportBetweenCommands() } }
         if Interruption.isPending { return report(Interrupted(), location: location, command: nil) }
         try stopIfOutputLost(at: location, command: nil)
         // A bare `>>>` or `...` pasted from a Python session does nothing, as an empty line.

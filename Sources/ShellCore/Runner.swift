@@ -39,6 +39,12 @@ public final class Runner {
     /// Inside a line of Python: the commands it runs are not logged, the
     /// line is (`export python` writes it as Python).
     var pythonLineDepth = 0
+    /// This runner runs a background job's command (on the job's thread).
+    var isJob = false
+    /// How long, between two commands, the jobs are given to reach a wait
+    /// (`JobTable.settle`): a script's is long enough for any loopback
+    /// exchange; the prompt's short, so that it never feels slow.
+    public var jobSettleLimit = 1.0
 
     func logCommand(_ source: String) {
         if pythonLineDepth == 0 { session.commandLog.append(.command(source)) }
@@ -117,7 +123,10 @@ public final class Runner {
         var result = Outcome.succeeded
         // By index, each command read in place: a replayed line's commands
         // are the cache's, and copying one out costs as much as its call.
+        // What jobs printed goes between commands, never into one's output.
+        defer { if session.hasAsynchronousLines { reportBetweenCommands() } }
         for index in commands.indices {
+            if session.hasAsynchronousLines { reportBetweenCommands() }
             // Ctrl-C between commands stops a script that never waits (a
             // long replay), as Python raises KeyboardInterrupt between
             // bytecodes; the command it falls before does not run.
@@ -196,6 +205,7 @@ public final class Runner {
                               location: location, command: parsed)
             }
         }
+        if parsed.background { return try startJob(parsed, location: location) }
         if session.showPython, let statements = PythonExport.statements(for: parsed) {
             for statement in statements { emitValue("# " + statement) }
         }

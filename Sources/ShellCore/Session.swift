@@ -15,6 +15,9 @@ public final class SocketEntry {
     /// Options set with `setsockopt` (or by `create_server`, or passed on by
     /// `accept` from its listener), as `NAME=VALUE`, for the `sockets` table.
     var optionsSet: [(name: String, value: String)] = []
+    /// The job using the socket (`accept srv &`), or 0: other commands that
+    /// would race it are refused until it ends.
+    public internal(set) var busyJob = 0
 
     func noteOption(_ name: String, _ value: String) {
         if let index = optionsSet.firstIndex(where: { $0.name == name }) {
@@ -78,6 +81,13 @@ public final class Session {
     /// `set hints off`: the prompt shows no usage hints as you type.
     public var hints = true
 
+    /// Commands running in the background (`CMD &`).
+    public let jobs = JobTable()
+    /// Sockets `watch` shows the events of.
+    public let watches = WatchTable()
+    /// Whether jobs or watches may have lines to print between commands.
+    public var hasAsynchronousLines: Bool { jobs.isActive || watches.isActive }
+
     /// The last command that failed, for `why`.
     public internal(set) var lastFailure: Failure?
     /// Every line run so far, for `export python`: kept as text (parsed
@@ -128,6 +138,7 @@ public final class Session {
 
     /// Closes every socket, as the end of a session does.
     public func closeAll() {
+        jobs.stopAll()
         for entry in entries { try? entry.socket.close() }
         entries.removeAll()
         byName.removeAll()

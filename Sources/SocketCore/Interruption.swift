@@ -15,8 +15,12 @@ public enum Interruption {
     /// The read end of the self-pipe, or -1 before `install()`.
     public static var fileDescriptor: Int32 { pipeFDs.read }
 
-    /// True after SIGINT arrived and before `clear()`.
-    public static var isPending: Bool { pendingFlag != 0 }
+    /// True after SIGINT arrived and before `clear()`. On a background
+    /// job's thread, which Ctrl-C does not end, true once `kill` cancelled it.
+    public static var isPending: Bool {
+        if let context = WaitContext.current { return context.cancelled }
+        return pendingFlag != 0
+    }
 
     /// Creates the self-pipe and installs the SIGINT handler. Idempotent.
     public static func install() {
@@ -112,6 +116,8 @@ public enum Interruption {
 
     /// Marks the interruption handled and drains the pipe.
     public static func clear() {
+        // A job's cancellation stays: the job is ending.
+        if WaitContext.current != nil { return }
         pendingFlag = 0
         guard pipeFDs.read >= 0 else { return }
         var buffer = [UInt8](repeating: 0, count: 64)

@@ -39,7 +39,7 @@ public enum Resolver {
         hints.ai_protocol = proto
         hints.ai_flags = flags
         var list: UnsafeMutablePointer<addrinfo>?
-        try check(getaddrinfo(host, service, &hints, &list))
+        try check(blockingCall { getaddrinfo(host, service, &hints, &list) })
         defer { freeaddrinfo(list) }
         var answers: [AddressInfo] = []
         var cursor = list
@@ -99,7 +99,7 @@ public enum Resolver {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
         try address.withSockaddr { pointer, length in
-            try check(getnameinfo(pointer, length, &host, socklen_t(host.count), &service, socklen_t(service.count), flags))
+            try check(blockingCall { getnameinfo(pointer, length, &host, socklen_t(host.count), &service, socklen_t(service.count), flags) })
         }
         return (host.withUnsafeBufferPointer { cStringBytes($0.baseAddress!) },
                 service.withUnsafeBufferPointer { cStringBytes($0.baseAddress!) })
@@ -108,7 +108,7 @@ public enum Resolver {
     /// The corresponding C function is `gethostbyname_r` (IPv4 only, like the C call).
     public static func hostByName(_ name: String) throws -> HostEntry {
         try withHostBuffer { entry, buffer, result, hostError in
-            gethostbyname_r(name, &entry, buffer.baseAddress, buffer.count, &result, &hostError)
+            blockingCall { gethostbyname_r(name, &entry, buffer.baseAddress, buffer.count, &result, &hostError) }
         }
     }
 
@@ -118,7 +118,7 @@ public enum Resolver {
         guard inet_pton(family, host, &raw) == 1 else { throw Errno(rawValue: EINVAL) }
         let length = socklen_t(family == AF_INET ? 4 : 16)
         return try withHostBuffer { entry, buffer, result, hostError in
-            gethostbyaddr_r(&raw, length, family, &entry, buffer.baseAddress, buffer.count, &result, &hostError)
+            blockingCall { gethostbyaddr_r(&raw, length, family, &entry, buffer.baseAddress, buffer.count, &result, &hostError) }
         }
     }
 

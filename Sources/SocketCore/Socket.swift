@@ -13,8 +13,15 @@ public final class Socket {
     public let type: Int32
     public let proto: Int32
     public var timeout: Double?
+    /// Bytes taken from the kernel so far (peeks aside): where the stream
+    /// stands, so `watch` can tell new bytes from those it showed already.
+    public private(set) var bytesTaken = 0
 
     public var isClosed: Bool { fileDescriptor < 0 }
+
+    private func noteTaken(_ count: Int, flags: Int32) {
+        if flags & Int32(MSG_PEEK) == 0 { bytesTaken += count }
+    }
 
     init(adopting fd: Int32, family: Int32, type: Int32, proto: Int32, timeout: Double?) {
         self.fileDescriptor = fd
@@ -121,10 +128,12 @@ public final class Socket {
     /// unconnected and reusable, where a non-blocking connect would leave it
     /// aborted (ECONNABORTED on the next try). Ctrl-C interrupts it with EINTR.
     /// A socket with a timeout connects without blocking and waits in poll(2),
-    /// as CPython's `internal_connect` does.
+    /// as CPython's `internal_connect` does, and so does a background job,
+    /// whose wait `kill` must be able to end.
     public func connect(_ address: SocketAddress) throws {
         let fd = try openDescriptor()
-        if timeout == nil {
+        // A job waits in poll(2), where `kill` can end it and the prompt runs.
+        if timeout == nil, WaitContext.current == nil {
             _ = Sys.setBlocking(fd, true)
             defer { _ = Sys.setBlocking(fd, false) }
             let result = try address.withSockaddr { pointer, length in Sys.connect(fd, pointer, length) }
@@ -189,6 +198,7 @@ public final class Socket {
             }
             initialized = min(length, count)
         }
+        noteTaken(min(length, count), flags: flags)
         return Socket.paddedToLength(bytes, length)
     }
 
@@ -202,9 +212,11 @@ public final class Socket {
     /// Receives into caller-owned memory, for the bulk paths that must not
     /// allocate per call. The corresponding C function is `recv`.
     public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0, deadline callDeadline: Double?) throws -> Int {
-        try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
+        let count = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
             Sys.recv($0, buffer.baseAddress, buffer.count, flags)
         }
+        noteTaken(count, flags: flags)
+        return count
     }
 
     /// Datagram and seqpacket sockets keep message boundaries: one send is
@@ -225,11 +237,13 @@ public final class Socket {
         let size = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
             Sys.recv($0, nil, 0, Int32(MSG_PEEK | MSG_TRUNC))
         }
-        return try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+        let message = try [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             initialized = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
                 Sys.recv($0, buffer.baseAddress, size, 0)
             }
         }
+        noteTaken(message.count, flags: 0)
+        return message
     }
 
     /// Moves everything the peer sends, until it closes, into the file `fileFD`
@@ -262,6 +276,7 @@ public final class Socket {
                 try waitUntilReady(fd, events: Int16(POLLIN), deadline: deadline(after: timeout))
                 continue
             }
+            noteTaken(count, flags: 0)
             var left = count
             while left > 0 {
                 let written = Sys.splice(pipeFDs[0], fileFD, left, move)
@@ -317,6 +332,7 @@ public final class Socket {
             }
             initialized = min(received, count)
         }
+        noteTaken(min(received, count), flags: flags)
         return (Socket.paddedToLength(bytes, received), length == 0 ? nil : SocketAddress(storage: storage, length: length))
     }
 

@@ -20,6 +20,11 @@ public enum SyscallTrace {
             line += hex ? "0x" + String(result, radix: 16) : String(result)
             line += suffix
         }
+        // A job's calls go to the job's own output.
+        if let context = WaitContext.current {
+            context.traceSink?(line)
+            return
+        }
         sink(line)
     }
 }

@@ -9,11 +9,14 @@ import Glibc
 /// is ready. Throws `Interrupted` on Ctrl-C and `TimeoutExpired` when the
 /// deadline passes with nothing ready.
 public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: Double?) throws -> [Int16] {
+    // A background job's waits end on its own cancel pipe (`kill %N`), not
+    // on Ctrl-C, and its output is not the terminal's to flush.
+    let context = WaitContext.current
     // Whoever reads sockshell's output must see it before sockshell waits;
     // when it cannot, the wait does not begin.
-    try WaitHooks.beforeBlocking?()
+    if context == nil { try WaitHooks.beforeBlocking?() }
     var pollFDs = requests.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
-    let interruptFD = Interruption.fileDescriptor
+    let interruptFD = context?.cancelFD ?? Interruption.fileDescriptor
     if interruptFD >= 0 { pollFDs.append(pollfd(fd: interruptFD, events: Int16(POLLIN), revents: 0)) }
     while true {
         if Interruption.isPending { throw Interrupted() }
@@ -27,10 +30,20 @@ public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: D
                 milliseconds = Int32(min((left * 1000).rounded(.up), Double(Int32.max)))
             }
         }
-        let count = Sys.poll(&pollFDs, milliseconds)
+        // The session's lock is let go for the wait, so that jobs (or, in a
+        // job, the prompt) run meanwhile.
+        if let context {
+            context.parked = pollFDs
+            context.parkedDeadline = deadline
+            context.state = .waiting
+            SessionLock.noteChange()
+        }
+        let count = SessionLock.released { Sys.poll(&pollFDs, milliseconds) }
+        let pollError = errno
+        context?.state = .running
         if count < 0 {
-            if errno == EINTR { continue }
-            throw Errno.current
+            if pollError == EINTR { continue }
+            throw Errno(rawValue: pollError)
         }
         if interruptFD >= 0, pollFDs[pollFDs.count - 1].revents != 0, Interruption.isPending {
             throw Interrupted()
@@ -41,6 +54,15 @@ public func pollUntilReady(_ requests: [(fd: Int32, events: Int16)], deadline: D
         if let deadline, monotonicSeconds() >= deadline { throw TimeoutExpired() }
         if deadline != nil && milliseconds == 0 { throw TimeoutExpired() }
     }
+}
+
+/// Runs a call that blocks and cannot be polled (the resolver's) with the
+/// session's lock let go, so the prompt and the jobs go on meanwhile.
+public func blockingCall<T>(_ body: () throws -> T) rethrows -> T {
+    let context = WaitContext.current
+    context?.state = .blocked
+    defer { context?.state = .running }
+    return try SessionLock.released(body)
 }
 
 /// What to do before a call may block; the terminal flushes its output here,

@@ -67,14 +67,30 @@ final class InteractiveTerminal {
             }
         }
         install()
+        // Readable once a background job has ended.
+        let jobsEnded = (try? runner.session.jobs.wakeupDescriptor()) ?? -1
+        // The prompt's pause between commands for the jobs is short.
+        runner.jobSettleLimit = 0.1
         while true {
             if Interruption.isPending || InteractiveTerminal.discardRequested {
                 Interruption.clear()
                 InteractiveTerminal.discardRequested = false
                 discardLine()
             }
-            let ready = TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor, ResizeSignal.fileDescriptor])
+            // The jobs run while the prompt waits: the session's lock is theirs then.
+            let ready = SessionLock.released {
+                TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor, ResizeSignal.fileDescriptor, jobsEnded,
+                                                  runner.session.watches.descriptor])
+            }
             if ResizeSignal.takePending() { TypingHint.resizeTerminal() }
+            if ready[4] != 0 {
+                let events = runner.takeWatchEvents()
+                if !events.isEmpty { printAbovePrompt { runner.show(events) } }
+            }
+            if ready[3] != 0 {
+                runner.session.jobs.drainWakeup()
+                if runner.session.jobs.hasReports { printAbovePrompt { runner.reportFinishedJobs() } }
+            }
             if Interruption.isPending { continue }
             if ready.first.map({ $0 & Int16(POLLIN | POLLHUP | POLLERR) != 0 }) == true { rl_callback_read_char() }
             while !InteractiveTerminal.completedLines.isEmpty {
@@ -107,6 +123,21 @@ final class InteractiveTerminal {
                 }
             }
         }
+    }
+
+    /// Prints lines above the prompt as readline would have them printed
+    /// while a line is being edited: the prompt's rows are cleared, the
+    /// lines written, and the prompt drawn again below them with what was
+    /// typed, the cursor where it was, a Ctrl-R search as it was.
+    private func printAbovePrompt(_ body: () -> Void) {
+        TypingHint.erase()
+        rl_clear_visible_line()
+        // Readline writes through stdio; the lines below do not.
+        fflush(rl_outstream ?? stdout)
+        body()
+        output.flush()
+        rl_on_new_line()
+        TypingHint.redisplay()
     }
 
     /// Runs one line typed (or pasted) at the prompt, after putting it in the history.
@@ -237,7 +268,7 @@ final class InteractiveTerminal {
                 // key (bound to a discard) ends what readline is doing.
                 return rl_readline_state & UInt(RL_STATE_MOREINPUT) != 0 ? EOF : 3
             }
-            let ready = TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor])
+            let ready = SessionLock.released { TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor]) }
             guard let stdin = ready.first, stdin != 0 else { continue }
             if stdin & Int16(POLLHUP | POLLERR) == 0, TerminalDevice.bytesWaiting(0) == 0, emptyWakeups < 2 {
                 emptyWakeups += 1

@@ -4,6 +4,9 @@ import SocketCore
 
 Signals.ignoreBrokenPipe()
 Interruption.install()
+// The main thread runs the session; background jobs take the lock only
+// while it waits (SocketCore's SessionLock).
+SessionLock.acquire()
 
 let parsed: Options.Parsed
 do {

@@ -288,6 +288,13 @@ private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value
                      socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived),
                      options.isEmpty ? "-" : options])
     }
+    // While a job uses a socket, a last column names it (`busy %1`).
+    if call.session.entries.contains(where: { $0.busyJob != 0 }) {
+        rows[0].append("job")
+        for (index, entry) in call.session.entries.enumerated() {
+            rows[index + 1].append(entry.busyJob != 0 ? "busy %\(entry.busyJob)" : "-")
+        }
+    }
     call.fitted = { fitSocketsTable(rows, width: $0) }
     return .verbatim(formatTable(rows))
 }
