@@ -2,4 +2,16 @@
 #define SOCKSHELL_CLINUX_SHIM_H
 /* Linux headers Swift's Glibc module leaves out. */
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* fork(2), which Swift's Glibc module marks unavailable. */
+static inline pid_t sockshell_fork(void) { return fork(); }
+
+/* pidfd_open(2): a descriptor readable once the process ends (Linux 5.3);
+   glibc 2.36 has no header for it here. */
+static inline int sockshell_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+/* close_range(2), every descriptor from first to last. */
+static inline int sockshell_close_range(unsigned first, unsigned last) { return (int)syscall(SYS_close_range, first, last, 0); }
 #endif

@@ -109,6 +109,10 @@ struct Arguments {
         guard argument.needsResolving else { return argument }
         switch argument.kind {
         case .reference(let name, let field):
+            // A server's listening address: `$web.port`, `$web.host`.
+            if !session.contains(name), let server = session.servers.server(named: name), field == "port" || field == "host" {
+                return argument.with(field == "port" ? .integer(server.local.port) : .string(server.local.host))
+            }
             let entry = try session.entry(named: name)
             if field == "fd" {
                 return argument.with(.integer(Int(entry.socket.fileDescriptor)))

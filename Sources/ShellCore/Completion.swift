@@ -50,6 +50,18 @@ public enum Completion {
         let kind = index < kinds.count ? kinds[index] : (command.name == "select" ? "socket" : "-")
         let previous = words.last ?? ""
         let options: [String]
+        // serve's KIND, its DIR when the kind takes one, its MODEL; stop's server.
+        // (index counts the arguments: serve's KIND is its fourth.)
+        if command.name == "stop", index == 0 {
+            return .words(filter(session.servers.servers.map(\.name), current))
+        }
+        if command.name == "serve", index >= 3 {
+            if index == 3 { return .words(filter(ServeKind.allCases.map(\.rawValue), current)) }
+            let takesDirectory = ServeKind(rawValue: words[4]).map(\.takesDirectory) ?? false
+            if index == 4 && takesDirectory { return .paths }
+            if index == 4 || index == 5 && takesDirectory { return .words(filter(ServeModel.allCases.map(\.rawValue), current)) }
+            return .words([])
+        }
         switch kind {
         case "socket": options = session.entries.map(\.name)
         case "command": options = CommandTable.all.map(\.name)
@@ -72,7 +84,7 @@ public enum Completion {
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
-            } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints"].contains(previous) {
+            } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints", "log"].contains(previous) {
                 options = ["on", "off"]
             } else if command.name == "watch" && index == 1 {
                 options = ["off"]

@@ -954,8 +954,28 @@ private func typeNote(_ error: ShellError, _ s: Situation) -> Note {
     let n = s.name
     let message = error.message
     switch error.type {
+    case "TimeoutError" where s.command == "wait":
+        return Note(happened: "wait gave up after its TIMEOUT, and the job it waited for is still running: \(sentence(message))",
+                    causes: ["The job is waiting for its peer: an accept with no client yet, a recv with nothing sent"],
+                    tries: ["`jobs` lists what still runs; `wait` again with a longer TIMEOUT, or without one",
+                            "`kill %N` cancels a job; its socket stays as it was"])
     case "TimeoutError":
         return timeoutNote(s)
+    case "RuntimeError" where message.contains("in use by job"):
+        let job = message.firstRange(of: "job %").map { "%" + message[$0.upperBound...].prefix { $0.isNumber } } ?? "%N"
+        return Note(happened: "\(s.command) did not run: a background job (\(job)) is using the socket, and two calls at once on one socket would race for its bytes.",
+                    causes: ["`CMD &` started a job on that socket, and it has not ended yet (`jobs` lists it)"],
+                    tries: ["`wait \(job)` lets the job end first (Ctrl-C ends the wait, not the job)",
+                            "`kill \(job)` cancels it: the socket stays as it was, bytes already read stay for the next recv",
+                            "Commands that only look (sockets, getsockname, tcpinfo, watch) work meanwhile"])
+    case "ProcessLookupError":
+        let server = s.command == "stop"
+        return Note(happened: server ? "stop found no server by that name: \(sentence(message))"
+                        : "\(s.command) found no such job: \(sentence(message))",
+                    causes: server ? ["serve did not start one by that name, or it was stopped already"]
+                        : ["The job ended already (its result was printed, tagged [N])", "No job ever had that number"],
+                    tries: server ? ["`sockets` lists the servers (their listening socket, options `serve KIND MODEL`)"]
+                        : ["`jobs` lists the jobs running now"])
     case "KeyboardInterrupt":
         var causes = ["Ctrl-C was pressed while \(s.call) was waiting"]
         var tries = ["Repeat the command to wait again; `sockets` shows that every socket is still open"]

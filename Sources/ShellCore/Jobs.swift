@@ -147,10 +147,11 @@ public final class JobTable {
     /// a command just did (a connect a job's accept waits for) has its
     /// effect before the next command, so a script's output is the same on
     /// every run. With the lock held.
-    func settle(seconds: Double) {
-        guard !running.isEmpty else { return }
+    func settle(seconds: Double, servers: ServerTable) {
+        guard !running.isEmpty || !servers.servers.isEmpty else { return }
         let until = monotonicSeconds() + seconds
-        while running.contains(where: { $0.context.isRunnable }), monotonicSeconds() < until {
+        while running.contains(where: { $0.context.isRunnable }) || servers.contexts.contains(where: { $0.isRunnable }),
+              monotonicSeconds() < until {
             SessionLock.awaitChange(seconds: 0.005)
         }
     }
@@ -241,6 +242,12 @@ extension Runner {
         return found
     }
 
+    /// Prints what the servers logged (connections, closes, requests).
+    public func reportServerLogs() {
+        session.servers.drainWakeup()
+        for line in session.servers.takeLogs() { emitValue(line) }
+    }
+
     /// Prints what finished jobs left, in the order they ended.
     public func reportFinishedJobs() {
         for line in session.jobs.takeReports() {
@@ -261,8 +268,9 @@ extension Runner {
     public func reportBetweenCommands() {
         guard !isJob else { return }
         if session.watches.isActive { reportWatchEvents() }
-        guard session.jobs.isActive else { return }
-        session.jobs.settle(seconds: jobSettleLimit)
+        guard session.jobs.isActive || session.servers.isActive else { return }
+        session.jobs.settle(seconds: jobSettleLimit, servers: session.servers)
+        reportServerLogs()
         reportFinishedJobs()
     }
 }

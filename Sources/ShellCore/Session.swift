@@ -85,8 +85,10 @@ public final class Session {
     public let jobs = JobTable()
     /// Sockets `watch` shows the events of.
     public let watches = WatchTable()
-    /// Whether jobs or watches may have lines to print between commands.
-    public var hasAsynchronousLines: Bool { jobs.isActive || watches.isActive }
+    /// Servers `serve` started.
+    public let servers = ServerTable()
+    /// Whether jobs, watches or servers may have lines to print between commands.
+    public var hasAsynchronousLines: Bool { jobs.isActive || watches.isActive || servers.isActive }
 
     /// The last command that failed, for `why`.
     public internal(set) var lastFailure: Failure?
@@ -118,6 +120,9 @@ public final class Session {
         if byName[name] != nil {
             throw ShellError.value("name '\(name)' is already an open socket; close it first")
         }
+        if servers.server(named: name) != nil {
+            throw ShellError.value("name '\(name)' is a server; stop \(name) first")
+        }
     }
 
     @discardableResult
@@ -139,6 +144,7 @@ public final class Session {
     /// Closes every socket, as the end of a session does.
     public func closeAll() {
         jobs.stopAll()
+        servers.stopAll()
         for entry in entries { try? entry.socket.close() }
         entries.removeAll()
         byName.removeAll()

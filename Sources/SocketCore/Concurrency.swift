@@ -269,3 +269,21 @@ extension Socket {
         return count > 0 ? Array(bytes.prefix(count)) : []
     }
 }
+
+/// The process calls a forking server makes.
+public enum Processes {
+    /// The corresponding C function is `fork`.
+    public static func fork() -> pid_t { sockshell_fork() }
+
+    /// A descriptor readable once process `pid` ends, or -1.
+    /// The corresponding C function is `pidfd_open`.
+    public static func descriptor(for pid: pid_t) -> Int32 { sockshell_pidfd_open(pid) }
+
+    /// Closes every descriptor above stderr but `keep`: a forked child
+    /// holds nothing of its parent's but the one it serves.
+    /// The corresponding C function is `close_range`.
+    public static func closeAll(except keep: Int32) {
+        if keep > 3 { _ = sockshell_close_range(3, UInt32(keep - 1)) }
+        _ = sockshell_close_range(UInt32(keep + 1), UInt32.max)
+    }
+}

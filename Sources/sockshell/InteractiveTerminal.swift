@@ -80,12 +80,16 @@ final class InteractiveTerminal {
             // The jobs run while the prompt waits: the session's lock is theirs then.
             let ready = SessionLock.released {
                 TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor, ResizeSignal.fileDescriptor, jobsEnded,
-                                                  runner.session.watches.descriptor])
+                                                  runner.session.watches.descriptor, runner.session.servers.descriptor])
             }
             if ResizeSignal.takePending() { TypingHint.resizeTerminal() }
             if ready[4] != 0 {
                 let events = runner.takeWatchEvents()
                 if !events.isEmpty { printAbovePrompt { runner.show(events) } }
+            }
+            if ready[5] != 0 {
+                runner.session.servers.drainWakeup()
+                if runner.session.servers.hasLogs { printAbovePrompt { runner.reportServerLogs() } }
             }
             if ready[3] != 0 {
                 runner.session.jobs.drainWakeup()

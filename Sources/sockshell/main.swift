@@ -116,7 +116,8 @@ func runStandardInput(_ runner: Runner) throws -> Runner.Outcome {
     defer { free(line) }
     while true {
         (runner.output as? StandardOutput)?.flush()
-        let length = getline(&line, &capacity, stdin)
+        // The jobs and servers run while sockshell waits for the next line.
+        let length = SessionLock.released { getline(&line, &capacity, stdin) }
         if length < 0 {
             if Interruption.isPending {
                 writeToStandardError("KeyboardInterrupt\n")

@@ -1117,7 +1117,7 @@ def test_4_bad_arguments_for_every_command():
 # --- random input (shared with scripts/fuzz) ------------------------------------------
 
 FUZZ_BLOCKING = {"sleep", "quit", "exit", "source", "settimeout", "setdefaulttimeout", "setblocking", "select", "!"}
-FUZZ_ADDRESSING = {"bind", "connect", "connect_ex", "create_connection", "create_server", "sendto", "getaddrinfo",
+FUZZ_ADDRESSING = {"bind", "connect", "connect_ex", "create_connection", "create_server", "serve", "sendto", "getaddrinfo",
                    "getnameinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"}
 FUZZ_PREAMBLE = ("setdefaulttimeout 0.001; socket s; socketpair a b; socket u udp; bind u 127.0.0.1 0; "
                  "socket srv; bind srv 127.0.0.1 0; listen srv; socket c; connect c 127.0.0.1 $srv.port; accept srv x")
@@ -1249,10 +1249,10 @@ def fuzz_line(rng, commands, isolated):
     if not isolated:
         # Without a private network namespace no address may come from a random word.
         line = re.sub(r"\b(" + "|".join(sorted(FUZZ_ADDRESSING, key=len, reverse=True)) + r")\b", "echo", line)
-    # A line that begins with ! is a command for /bin/sh: random ones must not run.
+    # A command that begins with ! (at the line's start, or after ; or &) is
+    # one for /bin/sh: random ones must not run.
     line = line.replace("\n", " ")
-    if line.lstrip(" \t").startswith("!"):
-        line = line.replace("!", "?", 1)
+    line = re.sub(r"(^|[;&])([ \t]*)!", r"\1\2?", line)
     return line
 
 

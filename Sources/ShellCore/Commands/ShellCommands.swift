@@ -60,7 +60,7 @@ extension CommandTable {
                     return nil
                 }),
         Command(name: "set", group: .shell, parameters: [.optional("OPTION", .setting), .together("VALUE")],
-                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager|hints on|off",
+                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager|hints|log on|off",
                 python: "", cCall: "", run: setting),
         Command(name: "quit", group: .shell, parameters: [.optional("CODE", .integer)],
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
@@ -76,7 +76,7 @@ extension CommandTable {
 struct SourceFailed: Error {}
 
 /// The settings `set` knows, in the order it lists them.
-public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints"]
+public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints", "log"]
 
 private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let session = call.session
@@ -84,7 +84,7 @@ private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
         let onOff = { (flag: Bool) in flag ? "on" : "off" }
         return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)\nexplain \(onOff(session.explain))\n"
                          + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))\npager \(onOff(session.pager))"
-                         + "\nhints \(onOff(session.hints))")
+                         + "\nhints \(onOff(session.hints))\nlog \(onOff(session.servers.logging))")
     }
     // VALUE is read as the setting says: a word, a number or on/off.
     func value() throws -> Argument {
@@ -108,6 +108,7 @@ private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     case "trace": call.runner.setTrace(try flag())
     case "pager": session.pager = try flag()
     case "hints": session.hints = try flag()
+    case "log": session.servers.logging = try flag()
     default:
         throw ShellError.value("unknown setting \(pythonStringRepr(name)); settings: \(settingNames.joined(separator: ", "))")
     }

@@ -270,8 +270,22 @@ private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     return .tuple([list(readable), list(writable)])
 }
 
+/// A row of the `sockets` table for a socket a server holds.
+private func serverRow(_ name: String, _ socket: Socket, hadConnection: Bool, sent: Int = 0, received: Int = 0,
+                       options: String = "-") -> [String] {
+    let localAddress = (try? socket.localAddress()) ?? nil
+    let peerAddress = (try? socket.peerAddress()) ?? nil
+    let local = localAddress.map { escapedLine(addressValue($0).str) } ?? "-"
+    let remote = peerAddress.map { escapedLine(addressValue($0).str) } ?? "-"
+    let view = KernelView(socket, local: localAddress, peer: peerAddress, hadConnection: hadConnection)
+    return [name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type), view.state,
+            view.receiveQueue, view.sendQueue, local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
+            "-", String(sent), String(received), options]
+}
+
 private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value? {
-    guard !call.session.entries.isEmpty else { return .verbatim("(no open sockets)") }
+    let servers = call.session.servers.servers
+    guard !call.session.entries.isEmpty || !servers.isEmpty else { return .verbatim("(no open sockets)") }
     var rows = [["name", "fd", "family", "type", "state", "recv-q", "send-q", "local", "remote", "timeout", "sent", "received", "options"]]
     rows.reserveCapacity(call.session.entries.count + 1)
     for entry in call.session.entries {
@@ -288,11 +302,27 @@ private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value
                      socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived),
                      options.isEmpty ? "-" : options])
     }
+    // A server's listening socket, then each client it holds (`web/3`):
+    // theirs, not the session's, so no command takes them.
+    for server in servers {
+        rows.append(serverRow(server.name, server.listener, hadConnection: false,
+                              options: "serve \(server.kind.rawValue) \(server.model.rawValue)"))
+        for client in server.clients {
+            let name = "\(server.name)/\(client.number)"
+            if let socket = client.socket {
+                rows.append(serverRow(name, socket, hadConnection: true, sent: client.sent, received: client.received))
+            } else {
+                rows.append([name, "-", "AF_INET", "SOCK_STREAM", "-", "-", "-", "-", escapedLine(client.peer), "-", "-", "-",
+                             "process \(client.pid)"])
+            }
+        }
+    }
     // While a job uses a socket, a last column names it (`busy %1`).
     if call.session.entries.contains(where: { $0.busyJob != 0 }) {
         rows[0].append("job")
-        for (index, entry) in call.session.entries.enumerated() {
-            rows[index + 1].append(entry.busyJob != 0 ? "busy %\(entry.busyJob)" : "-")
+        for index in 1..<rows.count {
+            let entry = index <= call.session.entries.count ? call.session.entries[index - 1] : nil
+            rows[index].append(entry.map { $0.busyJob != 0 ? "busy %\($0.busyJob)" : "-" } ?? "-")
         }
     }
     call.fitted = { fitSocketsTable(rows, width: $0) }
