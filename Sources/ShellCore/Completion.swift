@@ -84,6 +84,8 @@ public enum Completion {
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
+            } else if command.name == "set" && index == 1 && previous == "newline" {
+                options = LineEnding.allCases.map(\.rawValue)
             } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints", "log"].contains(previous) {
                 options = ["on", "off"]
             } else if command.name == "watch" && index == 1 {

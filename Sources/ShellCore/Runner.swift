@@ -41,6 +41,13 @@ public final class Runner {
     var pythonLineDepth = 0
     /// This runner runs a background job's command (on the job's thread).
     var isJob = false
+    /// The prompt's way of running `interact NAME`: it takes the session's
+    /// socket over until Ctrl-], Ctrl-D or the peer's close. Nil in scripts,
+    /// where `interact` relays stdin instead.
+    public var interactHandler: ((Interaction) throws -> Void)?
+    /// Stdin holds the commands themselves (`sockshell < FILE`): `interact`
+    /// cannot relay it.
+    public var standardInputIsCommands = false
     /// How long, between two commands, the jobs are given to reach a wait
     /// (`JobTable.settle`): a script's is long enough for any loopback
     /// exchange; the prompt's short, so that it never feels slow.

@@ -80,6 +80,8 @@ public final class Session {
     public var pager = true
     /// `set hints off`: the prompt shows no usage hints as you type.
     public var hints = true
+    /// `set newline crlf`: `interact` ends each typed line with \r\n.
+    public var newline = LineEnding.lf
 
     /// Commands running in the background (`CMD &`).
     public let jobs = JobTable()

@@ -28,6 +28,16 @@ final class InteractiveTerminal {
     /// Ctrl-C arrived as a key: the terminal does not turn it into SIGINT
     /// (`stty -isig`), or the key reader stood in for the signal.
     nonisolated(unsafe) static var discardRequested = false
+    /// `interact NAME` has the prompt: typed lines go to the socket.
+    nonisolated(unsafe) static var interacting = false
+    /// Ctrl-] was typed during `interact`.
+    nonisolated(unsafe) static var leaveRequested = false
+    /// What Ctrl-] did in each keymap before `interact` needed it (emacs:
+    /// character-search), for when no interaction runs.
+    nonisolated(unsafe) static var controlBracketDefaults: [Int: rl_command_func_t] = [:]
+
+    /// The socket `interact` gave the prompt to, while it has it.
+    private var interaction: Interaction?
 
     init(runner: Runner, output: StandardOutput, color: Bool) {
         self.runner = runner
@@ -53,9 +63,15 @@ final class InteractiveTerminal {
         ScreenOutput.atPrompt = true
         ScreenOutput.pager = { [session = runner.session] in session.pager ? ScreenOutput.pagerCommand : nil }
 
-        let prompt = color ? "\u{1}\u{1B}[1m\u{2}sock> \u{1}\u{1B}[0m\u{2}" : "sock> "
-        let install = {
-            TypingHint.suppressed = false
+        let sockPrompt = color ? "\u{1}\u{1B}[1m\u{2}sock> \u{1}\u{1B}[0m\u{2}" : "sock> "
+        runner.interactHandler = { [unowned self] interaction in
+            self.interaction = interaction
+            InteractiveTerminal.interacting = true
+        }
+        let install = { [unowned self] in
+            // In `interact` the prompt is the socket's, with no usage hints.
+            TypingHint.suppressed = interaction != nil
+            let prompt = interaction.map { color ? "\u{1}\u{1B}[1m\u{2}\($0.prompt)\u{1}\u{1B}[0m\u{2}" : $0.prompt } ?? sockPrompt
             rl_callback_handler_install(prompt) { line in
                 InteractiveTerminal.completedLines.append(line.map { String(cString: $0) })
                 free(line)
@@ -80,7 +96,18 @@ final class InteractiveTerminal {
             // The jobs run while the prompt waits: the session's lock is theirs then.
             let ready = SessionLock.released {
                 TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor, ResizeSignal.fileDescriptor, jobsEnded,
-                                                  runner.session.watches.descriptor, runner.session.servers.descriptor])
+                                                  runner.session.watches.descriptor, runner.session.servers.descriptor,
+                                                  interaction?.fileDescriptor ?? -1])
+            }
+            if ready[6] != 0, let interaction {
+                switch interaction.receive(eager: true) {
+                case .data(let lines):
+                    if !lines.isEmpty { printAbovePrompt { for line in lines { output.plain(line + "\n") } } }
+                case .closed(let lines):
+                    endInteraction(install, lines: lines + [interaction.closedNotice])
+                case .failed(let lines, let error):
+                    endInteraction(install, lines: lines + [ShellError(error).line])
+                }
             }
             if ResizeSignal.takePending() { TypingHint.resizeTerminal() }
             if ready[4] != 0 {
@@ -97,10 +124,46 @@ final class InteractiveTerminal {
             }
             if Interruption.isPending { continue }
             if ready.first.map({ $0 & Int16(POLLIN | POLLHUP | POLLERR) != 0 }) == true { rl_callback_read_char() }
+            if InteractiveTerminal.leaveRequested {
+                InteractiveTerminal.leaveRequested = false
+                if interaction != nil {
+                    // The line as typed stays on the screen, `^]` after it.
+                    rl_point = rl_end
+                    rl_redisplay()
+                    output.plain("^]\n")
+                    endInteraction(install, lines: [], cleared: false)
+                }
+            }
             while !InteractiveTerminal.completedLines.isEmpty {
                 guard let line = InteractiveTerminal.completedLines.removeFirst() else {
                     output.plain("\n")
+                    // Ctrl-D on an empty line ends `interact`, not the session.
+                    if interaction != nil {
+                        endInteraction(install, lines: [], cleared: false)
+                        continue
+                    }
                     return nil
+                }
+                if let interaction {
+                    do {
+                        history?.add(line)
+                        try interaction.send(line: line)
+                        // A paste's other lines are sent too, each shown after the prompt.
+                        while !InteractiveTerminal.pastedLines.isEmpty {
+                            let next = InteractiveTerminal.pastedLines.removeFirst()
+                            output.plain(interaction.prompt + shownAsTyped(next, column: interaction.prompt.count) + "\n")
+                            history?.add(next)
+                            try interaction.send(line: next)
+                        }
+                        install()
+                        restorePasteRemainder()
+                    } catch {
+                        InteractiveTerminal.pastedLines.removeAll()
+                        InteractiveTerminal.pasteRemainder = nil
+                        output.flush()
+                        endInteraction(install, lines: [ShellError(error).line], cleared: false)
+                    }
+                    continue
                 }
                 do {
                     var outcome = try runTyped(line)
@@ -118,15 +181,42 @@ final class InteractiveTerminal {
                 } catch let exit as ExitRequest {
                     return exit.code
                 } catch {}
-                install()
-                if let remainder = InteractiveTerminal.pasteRemainder {
-                    InteractiveTerminal.pasteRemainder = nil
-                    rl_insert_text(remainder.text)
-                    rl_point = min(remainder.point, rl_end)
-                    TypingHint.redisplay()
+                // What the socket held before `interact` took it over.
+                if let interaction {
+                    for line in interaction.start(eager: true) { output.plain(line + "\n") }
+                    output.flush()
                 }
+                install()
+                restorePasteRemainder()
             }
         }
+    }
+
+    /// What a paste left after its last newline goes back on the prompt.
+    private func restorePasteRemainder() {
+        guard let remainder = InteractiveTerminal.pasteRemainder else { return }
+        InteractiveTerminal.pasteRemainder = nil
+        rl_insert_text(remainder.text)
+        rl_point = min(remainder.point, rl_end)
+        TypingHint.redisplay()
+    }
+
+    /// Gives the prompt back after `interact`: lines to show first (the
+    /// peer's last bytes, its close), the socket's line cleared unless the
+    /// key that ended it left it on the screen.
+    private func endInteraction(_ install: () -> Void, lines: [String], cleared: Bool = true) {
+        interaction = nil
+        InteractiveTerminal.interacting = false
+        if cleared {
+            TypingHint.erase()
+            rl_clear_visible_line()
+            fflush(rl_outstream ?? stdout)
+        }
+        for line in lines { output.plain(line + "\n") }
+        output.flush()
+        rl_replace_line("", 1)
+        rl_callback_handler_remove()
+        install()
     }
 
     /// Prints lines above the prompt as readline would have them printed
@@ -225,6 +315,18 @@ final class InteractiveTerminal {
         for name in ["emacs", "vi-insert", "vi-command"] {
             guard let keymap = rl_get_keymap_by_name(name) else { continue }
             rl_bind_key_in_map(3, { _, _ in InteractiveTerminal.discardRequested = true; return 0 }, keymap)
+            // Ctrl-] leaves `interact`, as telnet's escape; elsewhere it does what it did.
+            if let previous = rl_function_of_keyseq("\u{1D}", keymap, nil) {
+                InteractiveTerminal.controlBracketDefaults[Int(bitPattern: keymap)] = previous
+            }
+            rl_bind_key_in_map(0x1D, { count, key in
+                if InteractiveTerminal.interacting {
+                    InteractiveTerminal.leaveRequested = true
+                    return 0
+                }
+                let keymap = rl_get_keymap().map { Int(bitPattern: $0) } ?? 0
+                return InteractiveTerminal.controlBracketDefaults[keymap]?(count, key) ?? 0
+            }, keymap)
             for key in [10, 13] as [Int32] { rl_bind_key_in_map(key, { count, key in InteractiveTerminal.acceptLine(count, key) }, keymap) }
             if name == "vi-command" { continue }
             rl_bind_keyseq_in_map("\u{1B}[200~", { count, key in
@@ -237,6 +339,8 @@ final class InteractiveTerminal {
         rl_completer_word_break_characters = UnsafePointer(strdup(Completion.wordBreakCharacters))
         rl_attempted_completion_function = { text, start, end in
             rl_attempted_completion_over = 1
+            // What `interact` sends is the peer's language: nothing to complete.
+            if InteractiveTerminal.interacting { return nil }
             guard let session = InteractiveTerminal.session, let buffer = rl_line_buffer else { return nil }
             let prefix = String(decoding: UnsafeRawBufferPointer(start: buffer, count: Int(rl_point)), as: UTF8.self)
             switch Completion.candidates(linePrefix: prefix, session: session) {

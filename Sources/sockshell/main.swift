@@ -109,6 +109,7 @@ func run(_ options: Options) -> Int32 {
 
 /// Reads commands from stdin line by line as they arrive, like `python3 < file`.
 func runStandardInput(_ runner: Runner) throws -> Runner.Outcome {
+    runner.standardInputIsCommands = true
     var result = Runner.Outcome.succeeded
     var number = 0
     var line: UnsafeMutablePointer<CChar>?

@@ -408,6 +408,43 @@ def test_stop_closes_the_clients_and_names_are_checked():
     shell.close()
 
 
+@test
+def test_interact_relays_stdin_then_half_closes_as_nc_does():
+    """`sockshell -c 'create_connection c HOST PORT; interact c' < FILE`: every
+    byte of FILE reaches the peer, the EOF becomes a half-close, and the
+    reply is shown until the peer closes."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    data = os.urandom(1_000_000)
+
+    def peer():
+        conn, _ = listener.accept()
+        with conn:
+            got = read_all(conn)  # until the half-close
+            conn.sendall(b"got " + hashlib.sha256(got).hexdigest().encode() + b"\r\nbye\x1b[2J\n")
+    thread = threading.Thread(target=peer)
+    thread.start()
+    with tempfile.TemporaryFile() as stdin:
+        stdin.write(data)
+        stdin.seek(0)
+        r = subprocess.run([BINARY, "-c", f"create_connection c 127.0.0.1 {port}; interact c; sockets"], stdin=stdin,
+                           capture_output=True, timeout=TIMEOUT)
+    thread.join(TIMEOUT)
+    listener.close()
+    out = r.stdout.decode()
+    assert r.returncode == 0 and r.stderr == b"", (r.returncode, r.stderr)
+    lines = out.split("\n")
+    assert lines[0] == "got " + hashlib.sha256(data).hexdigest(), lines[:2]
+    assert lines[1] == "bye\\x1b[2J", lines[:2]  # the escape shown, never sent to the terminal raw
+    # sockets counts every byte sent (the sent column), and the reply received.
+    reply = len(lines[0]) + len("\r\nbye\x1b[2J\n")
+    assert re.search(rf"^c\s+\d+\s+AF_INET\s+SOCK_STREAM\s.*\sNone\s+1000000\s+{reply}\s", out, re.M), out
+    # In stdin mode stdin is the commands: interact refuses it, by name.
+    r = subprocess.run([BINARY], input=b"socketpair a b\ninteract a\n", capture_output=True, timeout=TIMEOUT)
+    assert r.stderr.decode() == ("<stdin>:2: RuntimeError: interact relays stdin, and here stdin is the commands: "
+                                 "give them with -c or in a script file\n"), r.stderr
+
+
 def main():
     passed = failed = 0
     for function in TESTS:

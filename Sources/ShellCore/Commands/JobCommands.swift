@@ -16,6 +16,10 @@ extension CommandTable {
                 summary: "show what happens on NAME as it happens (bytes arriving, the peer closing, connections waiting), taking nothing",
                 python: "selectors.DefaultSelector().register(NAME, selectors.EVENT_READ)", cCall: "epoll_ctl(2), recv(2) with MSG_PEEK",
                 run: watchSocket),
+        Command(name: "interact", group: .shell, parameters: [.required("NAME", .socket)],
+                summary: "talk to NAME's peer as netcat does: each line typed is sent (set newline crlf: with \\r\\n), "
+                    + "what arrives shows as it comes; Ctrl-] or Ctrl-D on an empty line returns",
+                python: "telnetlib.Telnet.interact()", cCall: "poll(2), send(2), recv(2)", run: interact),
     ]
 }
 
@@ -89,5 +93,25 @@ private func watchSocket(_ call: inout Call, _ bound: Bindings) throws -> Value?
         return nil
     }
     try watches.start(entry)
+    return nil
+}
+
+/// `interact NAME`: at the prompt the terminal takes the socket over; in a
+/// script stdin is relayed to it (SPEC section 9).
+private func interact(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    // As NAME.getpeername(): OSError ENOTCONN for a socket with no peer.
+    guard let peer = try entry.socket.peerAddress() else { throw Errno(rawValue: ENOTCONN) }
+    let interaction = Interaction(entry: entry, session: call.session)
+    if let handler = call.runner.interactHandler {
+        try handler(interaction)
+        return .verbatim("interacting with \(entry.name) at \(addressValue(peer).repr): "
+                         + "Ctrl-] or Ctrl-D on an empty line returns to sock>")
+    }
+    if call.runner.standardInputIsCommands {
+        throw ShellError("RuntimeError", "interact relays stdin, and here stdin is the commands: "
+                         + "give them with -c or in a script file")
+    }
+    try interaction.relay(call.runner)
     return nil
 }

@@ -20,8 +20,8 @@
 //
 // Commands that would leave the sandbox or wait for ever are not run: source,
 // record, sleep, history, quit, exit, serve (its threads and processes outlive
-// the line), `!`, and paths other than a few system
-// files. Every line is ended by a timer (as Ctrl-C ends it) after 50 ms.
+// the line), interact (it reads the process's stdin), `!`, and paths other
+// than a few system files. Every line is ended by a timer (as Ctrl-C ends it) after 50 ms.
 // scripts/fuzz-runner runs it inside a private network namespace that has
 // only loopback, and this harness refuses to run anywhere else.
 
@@ -47,7 +47,7 @@ func isControl(_ scalar: Unicode.Scalar) -> Bool {
     (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value)
 }
 
-let excludedCommands: Set<String> = ["source", "record", "sleep", "history", "quit", "exit", "serve"]
+let excludedCommands: Set<String> = ["source", "record", "sleep", "history", "quit", "exit", "serve", "interact"]
 let allowedPaths: Set<String> = ["/dev/null", "/dev/zero", "/etc/hosts", "/etc/services", "/etc/protocols"]
 
 /// Whether a line may run here: no excluded command, no path outside the
