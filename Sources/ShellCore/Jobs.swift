@@ -147,10 +147,11 @@ public final class JobTable {
     /// a command just did (a connect a job's accept waits for) has its
     /// effect before the next command, so a script's output is the same on
     /// every run. With the lock held.
-    func settle(seconds: Double, servers: ServerTable) {
-        guard !running.isEmpty || !servers.servers.isEmpty else { return }
+    func settle(seconds: Double, servers: ServerTable?) {
+        let serving = servers?.servers.isEmpty == false
+        guard !running.isEmpty || serving else { return }
         let until = monotonicSeconds() + seconds
-        while running.contains(where: { $0.context.isRunnable }) || servers.contexts.contains(where: { $0.isRunnable }),
+        while running.contains(where: { $0.context.isRunnable }) || serving && servers!.contexts.contains(where: { $0.isRunnable }),
               monotonicSeconds() < until {
             SessionLock.awaitChange(seconds: 0.005)
         }
@@ -269,7 +270,7 @@ extension Runner {
         guard !isJob else { return }
         if session.watches.isActive { reportWatchEvents() }
         guard session.jobs.isActive || session.servers.isActive else { return }
-        session.jobs.settle(seconds: jobSettleLimit, servers: session.servers)
+        session.jobs.settle(seconds: jobSettleLimit, servers: settlesServers ? session.servers : nil)
         reportServerLogs()
         reportFinishedJobs()
     }

@@ -52,6 +52,11 @@ public final class Runner {
     /// (`JobTable.settle`): a script's is long enough for any loopback
     /// exchange; the prompt's short, so that it never feels slow.
     public var jobSettleLimit = 1.0
+    /// Whether `settle` also waits for the servers: in scripts, so that
+    /// their lines come at the same place on every run; not at the prompt,
+    /// where their lines print above it as they come, and where a server
+    /// under load would never settle.
+    public var settlesServers = true
 
     func logCommand(_ source: String) {
         if pythonLineDepth == 0 { session.commandLog.append(.command(source)) }

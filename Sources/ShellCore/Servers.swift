@@ -27,6 +27,8 @@ final class ServedClient {
     var sent = 0
     var received = 0
 
+    nonisolated(unsafe) private static var scratch = [UInt8](repeating: 0, count: 65536)
+
     init(number: Int, socket: Socket, peer: String, conversation: Conversation) {
         self.number = number
         self.socket = socket
@@ -56,13 +58,14 @@ final class ServedClient {
         guard let socket else { return (true, nil) }
         do {
             if readable {
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                let count = try buffer.withUnsafeMutableBytes { try socket.receive(into: $0, deadline: nil) }
+                // One buffer for every read, made once: only one thread runs
+                // at a time (the session's lock), and a step never waits.
+                let count = try ServedClient.scratch.withUnsafeMutableBytes { try socket.receive(into: $0, deadline: nil) }
                 if count == 0 {
                     conversation.peerClosed()
                 } else {
                     received += count
-                    conversation.received(buffer[..<count])
+                    conversation.received(ServedClient.scratch[..<count])
                 }
             }
             if writable || readable {

@@ -87,6 +87,7 @@ final class InteractiveTerminal {
         let jobsEnded = (try? runner.session.jobs.wakeupDescriptor()) ?? -1
         // The prompt's pause between commands for the jobs is short.
         runner.jobSettleLimit = 0.1
+        runner.settlesServers = false
         while true {
             if Interruption.isPending || InteractiveTerminal.discardRequested {
                 Interruption.clear()

@@ -22,6 +22,8 @@ import sys
 import time
 
 LIB = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, LIB)
+import serve_bench  # noqa: E402 - the server rows, beside this file
 # The Python peers run this interpreter itself: `python3` on PATH may be a
 # shim (pyenv's is a bash script that execs pyenv), whose own start-up would
 # be charged to Python.
@@ -31,10 +33,14 @@ KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 # Sizes and repetitions: the full sizes, and --quick's small ones.
 FULL = dict(replay=20_000, round_trips=10_000, bulk=1 * GIB, sockets=10_000,
             startup_rounds=3, startup_runs=20, script_rounds=3, script_runs=3,
-            bulk_runs=3, receive_runs=5, socket_sessions=3, table_reps=5, memory_runs=9)
+            bulk_runs=3, receive_runs=5, socket_sessions=3, table_reps=5, memory_runs=9,
+            serve_clients=100, serve_trips=1_000, serve_cycles=10_000, serve_runs=3, serve_prompt_samples=40,
+            serve_idle=1_000)
 QUICK = dict(replay=400, round_trips=1_000, bulk=64 * MIB, sockets=500,
              startup_rounds=2, startup_runs=15, script_rounds=2, script_runs=3,
-             bulk_runs=3, receive_runs=3, socket_sessions=2, table_reps=5, memory_runs=5)
+             bulk_runs=3, receive_runs=3, socket_sessions=2, table_reps=5, memory_runs=5,
+             serve_clients=20, serve_trips=100, serve_cycles=500, serve_runs=1, serve_prompt_samples=10,
+             serve_idle=200)
 
 rows = []    # the table: dicts with row, ss, peer, ratio, target, holds
 notes = []   # what a reader needs to read the table right
@@ -728,6 +734,7 @@ def main():
         ("bulk receive", lambda: row_bulk_receive(cfg, runner, ss, tmp, data)),
         ("many sockets", lambda: row_many_sockets(cfg, ss, tmp)),
         ("idle memory", lambda: row_idle_memory(cfg, runner, ss)),
+        ("serve", lambda: serve_bench.rows(cfg, ss, tmp, add_row, at_least, at_most, notes, log, have)),
     ]
     if args.only:
         steps = [(name, step) for name, step in steps if name in args.only or (name == "bulk data" and
