@@ -61,7 +61,7 @@ enum PythonExport {
         for line in lines {
             guard case .command(let command) = line else {
                 guard case .python(let text, let refusal) = line else { continue }
-                var block = ["# >>> " + oneLine(text), "try:"]
+                var block = ["# >>> " + oneLine(text)] + (translator.hasJobs ? ["settle()"] : []) + ["try:"]
                 if let refusal {
                     block.append("    raise \(refusal.type)(\(pythonStringRepr(refusal.message)))")
                 } else {
@@ -71,8 +71,24 @@ enum PythonExport {
                 blocks.append(block.joined(separator: "\n"))
                 continue
             }
+            if command.background {
+                // `CMD &`: the command's Python, run by start_job on a thread.
+                let foreground = command.running(inBackground: false)
+                let translation = translator.translate(foreground)
+                var block = ["# sock> " + oneLine(command.source) + " &"]
+                if translation.script.isEmpty {
+                    block.append("# (\(translation.note ?? "no Python counterpart"))")
+                } else {
+                    block.append("settle()")
+                    block.append("start_job(\(pythonStringRepr(foreground.source)), \(translator.jobCode(translation.script)))")
+                }
+                blocks.append(block.joined(separator: "\n"))
+                continue
+            }
             let translation = translator.translate(command)
             var block = ["# sock> " + oneLine(command.source)]
+            // Job lines print between commands, before this one runs.
+            if translator.hasJobs { block.append("settle()") }
             if translation.script.isEmpty {
                 block.append("# (\(translation.note ?? "no Python counterpart"))")
             } else {
@@ -84,7 +100,7 @@ enum PythonExport {
             blocks.append(block.joined(separator: "\n"))
         }
         return translator.prelude() + "\n\n\n" + (blocks.isEmpty ? "" : blocks.joined(separator: "\n\n") + "\n\n")
-            + "sys.exit(1 if failed else 0)\n"
+            + (translator.hasJobs ? "settle()\n" : "") + "sys.exit(1 if failed else 0)\n"
     }
 
     /// A line as python3 reads it: the books' Python 2 `print x` is
@@ -239,7 +255,7 @@ private enum DataArg {
 /// The helpers a script may need; each is emitted once, in this order.
 private enum Helper: Int, Comparable, CaseIterable {
     case renamed, display, shown, save, buffers, recv, recvfrom, recvuntil, recvall, accepted, acceptDefault, selectNames, tcpinfo,
-         argv
+         argv, jobs
 
     static func < (left: Helper, right: Helper) -> Bool { left.rawValue < right.rawValue }
 
@@ -273,6 +289,8 @@ private final class Translator {
     /// and a failed accept uses no number, so the script names them as it runs.
     var countedListeners: Set<String> = []
     private var helpers: Set<Helper> = []
+    /// Whether a job was started: each later block settles the jobs first.
+    var hasJobs: Bool { helpers.contains(.jobs) }
     private var modules: Set<String> = []
     /// Python variable -> sockshell name, for names Python reserves.
     private var renamed: [String: String] = [:]
@@ -725,6 +743,31 @@ private final class Translator {
         case "source":
             return omitted("the commands of the file follow, as sockshell ran them")
 
+        case "jobs":
+            helpers.insert(.jobs)
+            return statement("list_jobs()")
+
+        case "wait":
+            helpers.insert(.jobs)
+            var arguments: [String] = []
+            if case .argument(let first) = c[0] {
+                if first.text.hasPrefix("%"), let number = Int(first.text.dropFirst()), number > 0 {
+                    arguments.append(String(number))
+                } else if !first.text.hasPrefix("%") {
+                    arguments = ["None", first.text == "None" ? "None" : first.text]
+                } else {
+                    throw ShellError.type("%N must be a job as jobs lists it, like %1, not \(first.text)")
+                }
+            }
+            if case .source(let timeout) = c[1] { arguments.append(timeout) }
+            return statement("wait_jobs(\(arguments.joined(separator: ", ")))")
+
+        case "kill":
+            return omitted("kill: a Python thread cannot be cancelled; the job is left running")
+
+        case "watch", "interact", "serve", "stop":
+            return omitted("\(command.name) is sockshell's own: the script does not reproduce it")
+
         default:
             // help, history, why, record, export, and any later shell command.
             return omitted("a sockshell command with no Python counterpart: its output is not reproduced")
@@ -770,7 +813,8 @@ private final class Translator {
             for helper in needed { needed.formUnion(helper.requires) }
             changed = needed.count != before
         }
-        let imports = (["io", "socket", "sys"] + modules.sorted()).sorted().map { "import \($0)" }
+        let imports = (["io", "socket", "sys"] + modules.sorted() + (needed.contains(.jobs) ? ["threading"] : []))
+            .sorted().map { "import \($0)" }
         var parts = [Translator.header + "\n\n" + imports.joined(separator: "\n") + "\n\n"
                      + "failed = False  # set by any failing command: the exit status is then 1, as in sockshell"]
         for helper in needed.sorted() where helper == .renamed {
@@ -796,6 +840,7 @@ private final class Translator {
             case .selectNames: parts.append(Translator.selectNames)
             case .tcpinfo: parts.append(Translator.tcpinfo)
             case .argv: parts.append(Translator.argv)
+            case .jobs: parts.append(Translator.jobs)
             }
         }
         return parts.joined(separator: "\n\n\n")
@@ -821,6 +866,109 @@ private final class Translator {
         except ValueError:
             return value
     """#
+
+    static let jobs = #"""
+    # `CMD &`: the command runs on a thread of its own. What it prints is kept,
+    # and printed tagged with its number between two commands, once the jobs
+    # had a moment to end, as sockshell prints it.
+    JOBS = {}      # number -> (thread, the command as typed)
+    STARTED = set()  # every number a job was given
+    ENDED = []     # (number, command, stdout, stderr) in the order the jobs ended
+    ENDED_LOCK = threading.Lock()
+    CAPTURE = threading.local()
+
+
+    class Captured(io.TextIOBase):
+        """stdout or stderr: a job's thread writes into its job's record, any other thread through."""
+        def __init__(self, stream, which):
+            self.stream, self.which = stream, which
+
+        def write(self, text):
+            kept = getattr(CAPTURE, self.which, None)
+            if kept is None:
+                return self.stream.write(text)
+            kept.append(text)
+            return len(text)
+
+        def flush(self):
+            self.stream.flush()
+
+
+    sys.stdout, sys.stderr = Captured(sys.stdout, 'out'), Captured(sys.stderr, 'err')
+
+
+    def start_job(command, code):
+        """Runs code (the command's Python) on a thread, numbered as a shell numbers jobs."""
+        number = max(JOBS, default=0) + 1
+
+        def run():
+            CAPTURE.out, CAPTURE.err = [], []
+            exec(code, globals())
+            with ENDED_LOCK:
+                ENDED.append((number, command, ''.join(CAPTURE.out), ''.join(CAPTURE.err)))
+        thread = threading.Thread(target=run, daemon=True)
+        JOBS[number] = (thread, command)
+        STARTED.add(number)
+        thread.start()
+        print(f'[{number}] {command}')
+
+
+    def settle():
+        """Between two commands: the jobs get a moment to end, then those that ended print."""
+        for thread, _ in list(JOBS.values()):
+            thread.join(0.05)
+        with ENDED_LOCK:
+            ended, ENDED[:] = ENDED[:], []
+        for number, command, out, err in ended:
+            JOBS.pop(number, None)
+            values, errors = out.splitlines(), err.splitlines()
+            if errors:
+                for line in values:
+                    print(line)
+                print(f'[{number}] {errors[0]}', file=sys.stderr)
+                for line in errors[1:]:
+                    print(line, file=sys.stderr)
+            elif not values:
+                print(f'[{number}] done: {command}')
+            elif len(values) == 1:
+                print(f'[{number}] done: {command} -> {values[0]}')
+            else:
+                print(f'[{number}] done: {command} ->')
+                for line in values:
+                    print(line)
+
+
+    def wait_jobs(number=None, timeout=None):
+        """sockshell's `wait [%N] [TIMEOUT]`: join the thread (or every one)."""
+        if number is not None and number not in JOBS:
+            if number not in STARTED:
+                raise ProcessLookupError(f'no job %{number}')
+            return
+        waited = [JOBS[number]] if number is not None else list(JOBS.values())
+        for thread, _ in waited:
+            thread.join(timeout)
+            if thread.is_alive():
+                raise TimeoutError(f'timed out: job %{number} is still running' if number is not None
+                                   else 'timed out: jobs are still running')
+
+
+    def list_jobs():
+        running = [(number, command) for number, (thread, command) in sorted(JOBS.items()) if thread.is_alive()]
+        if not running:
+            print('(no jobs)')
+        for number, command in running:
+            print(f'[{number}] running  {command}')
+    """#
+
+    /// A job's code: the command's statements, its error printed as the
+    /// last line of its traceback (it does not make the script fail, as a
+    /// job's error does not make sockshell's status 1).
+    func jobCode(_ statements: [String]) -> String {
+        helpers.insert(.jobs)
+        let code = (["try:"] + statements.map { "    " + $0 }
+                    + ["except Exception as e:", "    print(error_line(e), file=sys.stderr)"]).joined(separator: "\n") + "\n"
+        return pythonStringRepr(code)
+    }
 
     /// `$N` read by a command: the script needs `argv`.
     func usesScriptArguments() {

@@ -59,7 +59,7 @@ public final class Runner {
     public var settlesServers = true
 
     func logCommand(_ source: String) {
-        if pythonLineDepth == 0 { session.commandLog.append(.command(source)) }
+        if pythonLineDepth == 0, !isJob { session.commandLog.append(.command(source)) }
     }
 
     func takeSpareBindings() -> [Bound] {

@@ -116,6 +116,24 @@ def test_export_python_prints_what_sockshell_printed():
     assert strip(ours.stderr) == strip(python.stderr), (ours.stderr, python.stderr)
 
 
+def test_export_python_of_jobs_runs_them_on_threads():
+    # A job is a thread in the script; wait is a join; its lines print tagged
+    # between commands, as sockshell prints them. (fd numbers aside: Python
+    # numbers a socket accepted on another thread its own way.)
+    path = os.path.join(WORK, "jobs.py")
+    commands = ["create_server srv 127.0.0.1 0", "accept srv &", "jobs", "create_connection c 127.0.0.1 $srv.port",
+                "recv srv_1 &", "sendall c b'hello'", "socket u", "recv u &", "recv c &", "jobs", "wait %7",
+                "sendall srv_1 b'back'", "wait 5", "jobs"]
+    ours = run(stdin="\n".join(commands + [f"export python {path}"]) + "\n")
+    script = open(path).read()
+    assert "threading.Thread(" in script and "start_job('accept srv', " in script, script[-2000:]
+    python = subprocess.run([sys.executable, path], capture_output=True, text=True, timeout=20)
+    strip = lambda text: re.sub(r"fd=\d+", "fd=N", re.sub(r"<stdin>:\d+: ", "", re.sub(r"\b\d{5}\b", "PORT", text)))
+    assert "[1] done: recv srv_1 -> b'hello'" in ours.stdout and "[1] done: recv c -> b'back'" in ours.stdout, ours.stdout
+    assert strip(ours.stdout) == strip(python.stdout), (ours.stdout, python.stdout)
+    assert strip(ours.stderr) == strip(python.stderr), (ours.stderr, python.stderr)
+
+
 def test_why_explains_the_last_error():
     result = run("-c", "socket c; connect c 127.0.0.1 1; why")
     assert result.stdout.startswith("ECONNREFUSED (errno 111): Connection refused\n"), result.stdout
