@@ -12,6 +12,12 @@ static inline pid_t sockshell_fork(void) { return fork(); }
 /* pidfd_open(2): a descriptor readable once the process ends (Linux 5.3);
    glibc 2.36 has no header for it here. */
 static inline int sockshell_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+#include <signal.h>
+#include <sys/prctl.h>
+
+/* prctl(PR_SET_PDEATHSIG): SIGTERM once the thread that forked this process ends. */
+static inline int sockshell_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGTERM); }
+
 /* close_range(2), every descriptor from first to last. */
 static inline int sockshell_close_range(unsigned first, unsigned last) { return (int)syscall(SYS_close_range, first, last, 0); }
 #endif

@@ -291,6 +291,7 @@ public final class Server {
     private static func child(serving client: ServedClient, socket: Socket) -> Never {
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_DFL)
+        Processes.endWithParent()
         let keep = socket.fileDescriptor
         Processes.closeAll(except: keep)
         var result = client.step(readable: false, writable: true)

@@ -275,6 +275,11 @@ public enum Processes {
     /// The corresponding C function is `fork`.
     public static func fork() -> pid_t { sockshell_fork() }
 
+    /// In a forked child: SIGTERM when the parent's forking thread ends
+    /// (sockshell killed, the server stopped), so no child outlives it.
+    /// The corresponding C function is `prctl`.
+    public static func endWithParent() { _ = sockshell_die_with_parent() }
+
     /// A descriptor readable once process `pid` ends, or -1.
     /// The corresponding C function is `pidfd_open`.
     public static func descriptor(for pid: pid_t) -> Int32 { sockshell_pidfd_open(pid) }

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -406,6 +407,37 @@ def test_stop_closes_the_clients_and_names_are_checked():
     shell.expect(r"^<stdin>:\d+: ValueError: name 'srv' is a server; stop srv first$")
     client.close()
     shell.close()
+
+
+@test
+def test_forked_children_end_with_stop_and_with_sockshell():
+    for ending in ("stop", "SIGTERM", "quit"):
+        shell = Shell()
+        port = shell.serve("hello", "forking")
+        client = connect(port)
+        assert read_exactly(client, 8) == b"welcome!"
+        shell.send("sockets")
+        pid = int(shell.expect(r"^srv/1\s.*process (\d+)$").group(1))
+        assert os.path.exists(f"/proc/{pid}"), "no child process"
+        if ending == "stop":
+            shell.send("stop srv")
+            shell.send("echo stopped")
+            shell.expect("^stopped$")
+        elif ending == "SIGTERM":
+            shell.proc.send_signal(signal.SIGTERM)
+            shell.proc.wait(TIMEOUT)
+        else:
+            shell.close()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") and \
+                open(f"/proc/{pid}/stat").read().split()[2] != "Z":
+            time.sleep(0.05)
+        alive = os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+        assert not alive, f"the child serving a client outlived `{ending}`"
+        assert read_all(client) == b"", ending
+        client.close()
+        if ending == "stop":
+            shell.close()
 
 
 @test

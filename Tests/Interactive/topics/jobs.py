@@ -152,3 +152,33 @@ def test_kill_leaves_the_socket_usable_and_its_bytes_waiting():
         term.wait_for_line("b'partial'")
     finally:
         term.close()
+
+
+def test_a_server_logs_its_clients_above_a_half_typed_line():
+    port = free_port()
+    term = Screen(ENV, columns=200)
+    client = None
+    try:
+        term.prompt_ready()
+        term.send(f"serve srv 127.0.0.1 {port} hello threading\r")
+        term.wait_for_line(f"serving hello on ('127.0.0.1', {port}), threading")
+        term.prompt_ready()
+        term.send("sockets")
+        term.wait_for(lambda rows: rows[-1] == "sock> sockets", what="the half-typed line")
+        client = pysocket.create_connection(("127.0.0.1", port))
+        assert client.recv(8) == b"welcome!"
+        line = f"[serve srv] ('127.0.0.1', {client.getsockname()[1]}) connected"
+        rows = term.wait_for(lambda rows: line in rows and rows[-1] == "sock> sockets", what="the log line above the prompt")
+        assert rows.index(line) == len(rows) - 2, rows
+        term.wait_for(lambda rows: term.cursor() == (len(rows) - 1, len("sock> sockets")), what="the cursor after the text")
+        client.sendall(b"exit")
+        closed = f"[serve srv] ('127.0.0.1', {client.getsockname()[1]}) closed"
+        term.wait_for(lambda rows: closed in rows and rows[-1] == "sock> sockets", what="the close logged above the prompt")
+        term.send("\r")
+        term.wait_for(lambda rows: any(row.startswith("srv ") and "LISTEN" in row and "serve hello threading" in row
+                                       for row in rows), what="the sockets table")
+        term.prompt_ready()
+    finally:
+        if client:
+            client.close()
+        term.close()
