@@ -6,7 +6,7 @@
 _sockshell() {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD-1]}
-    local flags="-c -i -e --exit-on-error --echo --check --no-color -h --help -V --version --man"
+    local flags="-c -i -e --exit-on-error --echo --check --sandbox --no-color -h --help -V --version --man"
 
     # -c takes the commands to run: nothing to complete.
     [[ $prev == -c ]] && return 0

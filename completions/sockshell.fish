@@ -7,6 +7,7 @@ complete -c sockshell -s i -d 'enter the interactive prompt after FILE or -c'
 complete -c sockshell -s e -l exit-on-error -d 'stop at the first failing command'
 complete -c sockshell -l echo -d "print 'sock> COMMAND' before each command's output"
 complete -c sockshell -l check -d 'verify transcripts; exit 0 only if every example matches'
+complete -c sockshell -l sandbox -d 'a private user and network namespace'
 complete -c sockshell -l no-color -d 'no colour'
 complete -c sockshell -s h -l help -d 'show the usage and the options, then exit'
 complete -c sockshell -s V -l version -d 'show the version, then exit'

@@ -12,11 +12,25 @@ static inline pid_t sockshell_fork(void) { return fork(); }
 /* pidfd_open(2): a descriptor readable once the process ends (Linux 5.3);
    glibc 2.36 has no header for it here. */
 static inline int sockshell_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <signal.h>
 #include <sys/prctl.h>
 
 /* prctl(PR_SET_PDEATHSIG): SIGTERM once the thread that forked this process ends. */
 static inline int sockshell_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGTERM); }
+
+/* unshare(2) of a user and a network namespace. glibc declares it and the
+   CLONE_ flags only under _GNU_SOURCE, which would change the C types Swift's
+   Glibc module sees, so they are written out here (linux/sched.h's values). */
+extern int unshare(int flags);
+static inline int sockshell_unshare_user_and_network(void) {
+    return unshare(0x10000000 /* CLONE_NEWUSER */ | 0x40000000 /* CLONE_NEWNET */);
+}
+
+/* A sock_diag dump request: the netlink header, then inet_diag's. */
+struct sockshell_diag_request { struct nlmsghdr header; struct inet_diag_req_v2 body; };
 
 /* close_range(2), every descriptor from first to last. */
 static inline int sockshell_close_range(unsigned first, unsigned last) { return (int)syscall(SYS_close_range, first, last, 0); }

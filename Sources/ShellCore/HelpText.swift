@@ -70,6 +70,7 @@ let helpExamples: [String: String] = [
     "serve": "serve web 127.0.0.1 8000 http . threading",
     "stop": "stop web",
     "interact": "interact c",
+    "connections": "connections",
     "source": "source client.sock localhost 70",
     "!": "!ss -tan",
     "why": "why",

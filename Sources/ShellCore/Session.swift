@@ -136,8 +136,39 @@ public final class Session {
         return entry
     }
 
+    /// Port pairs (local, peer) of connections the session closed:
+    /// `connections` still shows what the kernel keeps of them (TIME_WAIT).
+    /// At most a few thousand.
+    private var closedPairs: Set<PortPair> = []
+
+    /// A connection's ports, local then peer (0 for a socket with no peer).
+    struct PortPair: Hashable {
+        let local: Int
+        let peer: Int
+    }
+
+    /// The port pairs of every socket the session holds or held, and the
+    /// ports it listens on (its own and its servers').
+    func endpoints() -> (pairs: Set<PortPair>, listening: Set<Int>) {
+        var pairs = closedPairs
+        var listening: Set<Int> = []
+        for entry in entries {
+            guard let pair = Session.ports(of: entry.socket) else { continue }
+            pairs.insert(pair)
+            if pair.peer == 0 { listening.insert(pair.local) }
+        }
+        for server in servers.servers { listening.insert(server.local.port) }
+        return (pairs, listening)
+    }
+
+    private static func ports(of socket: Socket) -> PortPair? {
+        guard let local = ((try? socket.localAddress()) ?? nil)?.port, local != 0 else { return nil }
+        return PortPair(local: Int(local), peer: Int(((try? socket.peerAddress()) ?? nil)?.port ?? 0))
+    }
+
     func remove(_ name: String) {
         guard let entry = byName.removeValue(forKey: name) else { return }
+        if closedPairs.count < 4096, let pair = Session.ports(of: entry.socket), pair.peer != 0 { closedPairs.insert(pair) }
         if lastFound === entry { lastFound = nil }
         // The newest sockets are the likeliest to close: search from the end.
         if let index = entries.lastIndex(where: { $0 === entry }) { entries.remove(at: index) }

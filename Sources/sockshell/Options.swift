@@ -13,6 +13,7 @@ struct Options {
     var echo = false
     var check = false
     var noColor = false
+    var sandbox = false
 
     static let version = "sockshell 0.1.0"
 
@@ -27,6 +28,8 @@ struct Options {
         ManualPage.Option(names: ["--echo"], description: "print 'sock> COMMAND' before each command's output"),
         ManualPage.Option(names: ["--check"], argument: "FILE...",
                           description: "verify transcripts, each in its own folder; exit 0 only if every example matches"),
+        ManualPage.Option(names: ["--sandbox"],
+                          description: "run in a private user and network namespace (no root needed): its own loopback, its own ports"),
         ManualPage.Option(names: ["--no-color"],
                           description: "no colour (also when NO_COLOR is set or output is not a terminal)"),
         ManualPage.Option(names: ["-h", "--help"], description: "show the usage and the options, then exit"),
@@ -102,6 +105,7 @@ struct Options {
             case "--echo": options.echo = true
             case "--check": options.check = true
             case "--no-color", "--no-colour": options.noColor = true
+            case "--sandbox": options.sandbox = true
             case "-h", "--help": return .help
             case "-V", "--version": return .version
             case "--man": return .manual

@@ -27,6 +27,19 @@ case .manual:
     print(ManualContents.page.roff(), terminator: "")
     exit(0)
 case .run(let options):
+    if options.sandbox {
+        // Before any thread starts: unshare(2) of a user namespace needs a
+        // process with one thread.
+        do {
+            try Sandbox.enter()
+        } catch let refused as Sandbox.Refused {
+            writeToStandardError("sockshell: --sandbox: \(refused.reason)\n")
+            exit(2)
+        } catch {
+            writeToStandardError("sockshell: --sandbox: \(error)\n")
+            exit(2)
+        }
+    }
     exit(StandardOutput.exitStatus(run(options)))
 }
 

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Tests of the sandbox and of what the kernel holds (issue 14): `--sandbox`
+as an unprivileged user, two sessions on one port, its one-line refusal, and
+`connections` checked against `ss -tan` run inside the same namespace.
+
+usage: python3 Tests/Packets/packets_test.py PATH_TO_SOCKSHELL [-k NAME]
+
+Every address is inside a network namespace the test's sockshell made (its
+own loopback), or 127.0.0.1.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+BINARY = os.path.abspath(sys.argv[1])
+ONLY = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else None
+TIMEOUT = 30
+TESTS = []
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def test(function):
+    TESTS.append(function)
+    return function
+
+
+def sockshell(*args, as_nobody=False, stdin=None, prefix=()):
+    command = [*prefix, *(NOBODY if as_nobody else []), BINARY, *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, input=stdin)
+
+
+def binary_for_nobody():
+    """The binary where user nobody can run it (the build tree may be closed to it)."""
+    global BINARY
+    directory = tempfile.mkdtemp(prefix="sockshell-sandbox-")
+    os.chmod(directory, 0o755)
+    copy = os.path.join(directory, "sockshell")
+    shutil.copy2(BINARY, copy)
+    os.chmod(copy, 0o755)
+    BINARY = copy
+
+
+@test
+def test_two_unprivileged_sandboxes_bind_the_same_port_at_once():
+    results = []
+
+    def session(name):
+        results.append((name, sockshell("--sandbox", "-c", "create_server srv 127.0.0.1 8080; sleep 0.5; "
+                                        "getsockname srv; create_connection c 127.0.0.1 8080; accept srv; "
+                                        "sendall c b'" + name + "'; recv srv_1", as_nobody=True)))
+    threads = [threading.Thread(target=session, args=(name,)) for name in ("alice", "bob")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(TIMEOUT)
+    assert len(results) == 2, results
+    for name, r in results:
+        assert r.returncode == 0 and r.stderr == "", (name, r.returncode, r.stderr)
+        lines = r.stdout.splitlines()
+        assert lines[0] == "('127.0.0.1', 8080)", (name, lines)
+        assert lines[-1] == f"b'{name}'", (name, lines)
+    # Port 80 needs no privilege inside: the user is root of its own namespace.
+    r = sockshell("--sandbox", "-c", "create_server web 127.0.0.1 80; getsockname web", as_nobody=True)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "('127.0.0.1', 80)\n", ""), r
+    # Outside a sandbox, nobody may not.
+    r = sockshell("-c", "create_server web 127.0.0.1 80", as_nobody=True)
+    assert r.stderr.endswith("PermissionError: [Errno 13] Permission denied (while attempting to bind on address "
+                             "('127.0.0.1', 80))\n"), r.stderr
+
+
+@test
+def test_sandbox_refused_in_one_line_when_user_namespaces_are_forbidden():
+    # A user namespace whose user.max_user_namespaces is 0 forbids new ones:
+    # the kernel's own refusal, as on a machine that disables them.
+    r = subprocess.run(["unshare", "-U", "-r", "sh", "-c",
+                        f"echo 0 > /proc/sys/user/max_user_namespaces && exec {BINARY} --sandbox -c 'echo never'"],
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 2 and r.stdout == "", (r.returncode, r.stdout, r.stderr)
+    assert re.fullmatch(r"sockshell: --sandbox: this kernel does not let unprivileged users make user namespaces "
+                        r"\(unshare: [^\n]+\)\n", r.stderr), r.stderr
+    assert "max_user_namespaces is 0" in r.stderr, r.stderr
+
+
+def ss_rows(text):
+    """(state, local, peer) of each row `ss -tan` printed."""
+    rows = set()
+    for line in text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 5:
+            rows.add((fields[0], fields[3], fields[4]))
+    return rows
+
+
+@test
+def test_connections_shows_what_the_kernel_holds_as_ss_does():
+    # In a sandbox nothing else is on the network: the whole table is the
+    # session's, and ss run in the same namespace must list the same sockets.
+    commands = ["create_server srv 127.0.0.1 8080 AF_INET 1",
+                "create_connection a 127.0.0.1 8080", "create_connection b 127.0.0.1 8080",
+                # The queue of a backlog-1 listener is full with two: the third SYN waits.
+                "socket late", "settimeout late 0", "connect_ex late 127.0.0.1 8080",
+                "accept srv", "close srv_1", "sleep 0.2", "connections", "!ss -tan"]
+    r = sockshell("--sandbox", as_nobody=True, stdin="\n".join(commands) + "\n")
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    out = r.stdout
+    table, _, ss = out.partition("State")
+    ours = {}
+    for line in table.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "tcp":
+            ours[(fields[1], fields[4], fields[5])] = " ".join(fields[6:])
+    expected_states = {"LISTEN", "ESTAB", "SYN-SENT", "FIN-WAIT-2", "CLOSE-WAIT"}
+    states = {state for state, _, _ in ours}
+    assert expected_states <= states, (states, out)
+    theirs = ss_rows("State" + ss)
+    # ss writes *:* or 0.0.0.0:* for a listener's peer; so does connections.
+    assert set(ours) == theirs, f"connections: {sorted(ours)}\nss -tan: {sorted(theirs)}\n{out}"
+    held = {key[0]: holder for key, holder in ours.items()}
+    assert held["LISTEN"] == "srv" and held["SYN-SENT"] == "late", ours
+    # What the closed srv_1 left is held by nobody; b's connection waits in
+    # the listener's accept queue.
+    assert held["FIN-WAIT-2"] == "-", ours
+    assert "accept queue of srv" in ours.values(), ours
+
+
+@test
+def test_connections_outside_a_sandbox_keeps_to_the_sessions_ports():
+    r = sockshell("-c", "create_server srv 127.0.0.1 0; create_connection c 127.0.0.1 $srv.port; accept srv; "
+                  "close c; sleep 0.1; close srv_1; connections")
+    assert r.returncode == 0, r.stderr
+    rows = [line.split() for line in r.stdout.splitlines() if line.startswith("tcp")]
+    states = sorted(row[1] for row in rows)
+    assert states == ["LISTEN", "TIME-WAIT"], r.stdout
+    time_wait = next(row for row in rows if row[1] == "TIME-WAIT")
+    assert time_wait[6] == "-", r.stdout
+
+
+def main():
+    if shutil.which("setpriv") is None:
+        print("FAIL setup: setpriv (util-linux) is needed to run sockshell as user nobody")
+        sys.exit(1)
+    binary_for_nobody()
+    passed = failed = 0
+    for function in TESTS:
+        if ONLY and ONLY not in function.__name__:
+            continue
+        started = time.monotonic()
+        try:
+            function()
+            passed += 1
+            print(f"PASS {function.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
+        except Exception:
+            failed += 1
+            print(f"FAIL {function.__name__} ({time.monotonic() - started:.1f} s)\n{traceback.format_exc()}", flush=True)
+    shutil.rmtree(os.path.dirname(BINARY), ignore_errors=True)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
