@@ -12,7 +12,11 @@ static inline pid_t sockshell_fork(void) { return fork(); }
 /* pidfd_open(2): a descriptor readable once the process ends (Linux 5.3);
    glibc 2.36 has no header for it here. */
 static inline int sockshell_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/inet_diag.h>
+#include <net/if_arp.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <signal.h>

@@ -84,10 +84,14 @@ public enum Completion {
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
+            } else if command.name == "set" && index == 1 && previous == "packets" {
+                options = ["on", "payload", "off"]
             } else if command.name == "set" && index == 1 && previous == "newline" {
                 options = LineEnding.allCases.map(\.rawValue)
             } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints", "log"].contains(previous) {
                 options = ["on", "off"]
+            } else if command.name == "export" && index == 0 {
+                options = ["python", "pcap"]
             } else if command.name == "watch" && index == 1 {
                 options = ["off"]
             } else {

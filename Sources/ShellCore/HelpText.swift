@@ -71,6 +71,7 @@ let helpExamples: [String: String] = [
     "stop": "stop web",
     "interact": "interact c",
     "connections": "connections",
+    "packets": "packets c",
     "source": "source client.sock localhost 70",
     "!": "!ss -tan",
     "why": "why",

@@ -243,6 +243,12 @@ extension Runner {
         return found
     }
 
+    /// Prints the segments captured since the last time (`set packets on`).
+    public func reportPackets() {
+        let session = self.session
+        for line in session.packets.takeNew(belongs: { session.owns(sourcePort: $0, destinationPort: $1) }) { emitValue(line) }
+    }
+
     /// Prints what the servers logged (connections, closes, requests).
     public func reportServerLogs() {
         session.servers.drainWakeup()
@@ -268,6 +274,7 @@ extension Runner {
     /// until they wait, then what finished is printed (SPEC section 9).
     public func reportBetweenCommands() {
         guard !isJob else { return }
+        if session.packets.isCapturing { reportPackets() }
         if session.watches.isActive { reportWatchEvents() }
         guard session.jobs.isActive || session.servers.isActive else { return }
         session.jobs.settle(seconds: jobSettleLimit, servers: settlesServers ? session.servers : nil)

@@ -89,8 +89,10 @@ public final class Session {
     public let watches = WatchTable()
     /// Servers `serve` started.
     public let servers = ServerTable()
+    /// `set packets on`: the segments the session's commands caused.
+    public let packets = PacketLog()
     /// Whether jobs, watches or servers may have lines to print between commands.
-    public var hasAsynchronousLines: Bool { jobs.isActive || watches.isActive || servers.isActive }
+    public var hasAsynchronousLines: Bool { jobs.isActive || watches.isActive || servers.isActive || packets.isCapturing }
 
     /// The last command that failed, for `why`.
     public internal(set) var lastFailure: Failure?
@@ -145,6 +147,17 @@ public final class Session {
     struct PortPair: Hashable {
         let local: Int
         let peer: Int
+    }
+
+    /// Whether a segment with these ports is the session's: in a sandbox
+    /// every one is; elsewhere those of its connections, open or closed,
+    /// and those to or from its listeners.
+    func owns(sourcePort: Int, destinationPort: Int) -> Bool {
+        if Sandbox.isActive { return true }
+        let (pairs, listening) = endpoints()
+        return pairs.contains(PortPair(local: sourcePort, peer: destinationPort))
+            || pairs.contains(PortPair(local: destinationPort, peer: sourcePort))
+            || listening.contains(sourcePort) || listening.contains(destinationPort)
     }
 
     /// The port pairs of every socket the session holds or held, and the

@@ -98,8 +98,10 @@ final class InteractiveTerminal {
             let ready = SessionLock.released {
                 TerminalDevice.waitUntilReadable([0, Interruption.fileDescriptor, ResizeSignal.fileDescriptor, jobsEnded,
                                                   runner.session.watches.descriptor, runner.session.servers.descriptor,
-                                                  interaction?.fileDescriptor ?? -1])
+                                                  interaction?.fileDescriptor ?? -1, runner.session.packets.descriptor])
             }
+            // Segments that come late (a delayed ACK, a peer's FIN) print above the prompt.
+            if ready[7] != 0 { printAbovePrompt { runner.reportPackets() } }
             if ready[6] != 0, let interaction {
                 switch interaction.receive(eager: true) {
                 case .data(let lines):

@@ -141,6 +141,60 @@ def test_connections_outside_a_sandbox_keeps_to_the_sessions_ports():
     assert time_wait[6] == "-", r.stdout
 
 
+def tcpdump_lines(pcap):
+    r = subprocess.run(["tcpdump", "-n", "-t", "-r", pcap], capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    # tcpdump names the network layer first (IP, IP6); sockshell leaves it out.
+    return [re.sub(r"^IP6? ", "", line) for line in r.stdout.splitlines()]
+
+
+@test
+def test_set_packets_shows_each_commands_segments_as_tcpdump_reads_them():
+    if shutil.which("tcpdump") is None:
+        raise AssertionError("tcpdump is not installed (scripts/test installs it)")
+    workdir = tempfile.mkdtemp(prefix="sockshell-pcap-")
+    os.chmod(workdir, 0o777)
+    pcap = os.path.join(workdir, "session.pcap")
+    commands = ["set packets on", "create_server srv 127.0.0.1 40000", "create_connection c 127.0.0.1 40000",
+                "accept srv", "sendall c b'hello'", "recv srv_1", "socket u udp", "sendto u b'ping' 127.0.0.1 40001",
+                "close c", "close srv_1", "sleep 0.1", "packets srv", f"export pcap {pcap}"]
+    try:
+        r = sockshell("--sandbox", "--echo", as_nobody=True, stdin="\n".join(commands) + "\n")
+        assert r.returncode == 0 and r.stderr == "", (r.returncode, r.stderr)
+        blocks = {}
+        current = None
+        for line in r.stdout.splitlines():
+            if line.startswith("sock> "):
+                current = line[6:]
+                blocks[current] = []
+            else:
+                blocks[current].append(line)
+        connect = blocks["create_connection c 127.0.0.1 40000"]
+        flags = [re.search(r"Flags \[([^\]]*)\]", line).group(1) for line in connect]
+        assert flags == ["S", "S.", "."], connect
+        assert re.fullmatch(r"127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.40000: Flags \[S\], seq \d+, win \d+, "
+                            r"options \[mss \d+,sackOK,TS val \d+ ecr 0,nop,wscale \d+\], length 0", connect[0]), connect[0]
+        sent = blocks["sendall c b'hello'"]
+        assert any(re.search(r"Flags \[P\.\], seq 1:6, ack 1, .*length 5$", line) for line in sent), sent
+        assert blocks["sendto u b'ping' 127.0.0.1 40001"][-1].endswith(" > 127.0.0.1.40001: UDP, length 4"), blocks
+        assert any("Flags [F.]" in line for line in blocks["close c"]), blocks["close c"]
+        # Every line as tcpdump prints the exported capture, in the same order.
+        shown = [line for block in list(blocks.values())[:-2] for line in block if re.match(r"^[0-9a-f.:]+\.\d+ > ", line)]
+        assert shown == tcpdump_lines(pcap), (shown, tcpdump_lines(pcap))
+        # packets NAME: srv's listening port, every segment to or from it.
+        assert blocks["packets srv"] == [line for line in shown if ".40000" in line], blocks["packets srv"]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@test
+def test_set_packets_outside_a_sandbox_without_privilege_says_so():
+    r = sockshell("-c", "set packets on", as_nobody=True)
+    assert r.returncode == 1 and r.stdout == "", (r.returncode, r.stdout)
+    assert r.stderr == ("<command>:1: PermissionError: capturing packets needs CAP_NET_RAW here: run sockshell --sandbox, "
+                        "where the session has its own network and may capture it\n"), r.stderr
+
+
 def main():
     if shutil.which("setpriv") is None:
         print("FAIL setup: setpriv (util-linux) is needed to run sockshell as user nobody")

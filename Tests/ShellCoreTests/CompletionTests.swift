@@ -34,7 +34,7 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(words("shutdown s r"), ["rd", "rdwr"])
         XCTAssertEqual(words("recv s 10 MSG_PE"), ["MSG_PEEK"])
         XCTAssertEqual(words("set display "), ["hex", "repr", "text"])
-        XCTAssertEqual(words("set "), ["display", "explain", "hints", "log", "maxline", "newline", "pager", "python", "trace"])
+        XCTAssertEqual(words("set "), ["display", "explain", "hints", "log", "maxline", "newline", "packets", "pager", "python", "trace"])
         XCTAssertEqual(words("set trace "), ["off", "on"])
         XCTAssertEqual(words("serve web 127.0.0.1 0 "), ServeKind.allCases.map(\.rawValue).sorted())
         XCTAssertEqual(words("serve web 127.0.0.1 0 echo "), ["forking", "iterative", "select", "threading"])

@@ -7,6 +7,9 @@ extension CommandTable {
                 summary: "the kernel's table of the TCP and UDP sockets on the session's ports, as ss -tuan shows it: "
                     + "TIME_WAIT after a close and connections still in an accept queue too",
                 python: "", cCall: "sock_diag(7) netlink, as ss reads it", run: connections),
+        Command(name: "packets", group: .sockets, parameters: [.required("NAME", .socket)],
+                summary: "the segments of NAME's connection captured so far (set packets on), as tcpdump prints them",
+                python: "", cCall: "socket(AF_PACKET), recvfrom(2)", run: packetsOf),
     ]
 }
 
@@ -64,4 +67,18 @@ private func connections(_ call: inout Call, _ bound: Bindings) throws -> Value?
                      escapedLine(holder)])
     }
     return .verbatim(formatTable(rows))
+}
+
+/// `packets NAME`: what `set packets on` captured of one socket.
+private func packetsOf(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    guard call.session.packets.isCapturing || !call.session.packets.entries.isEmpty else {
+        throw ShellError.value("no packets were captured: set packets on first")
+    }
+    // Late segments (a delayed ACK) first.
+    call.runner.reportPackets()
+    guard let local = ((try? entry.socket.localAddress()) ?? nil)?.port else { return .verbatim("(no packets)") }
+    let peer = ((try? entry.socket.peerAddress()) ?? nil)?.port
+    let lines = call.session.packets.lines(local: Int(local), peer: peer.map(Int.init))
+    return .verbatim(lines.isEmpty ? "(no packets)" : lines.joined(separator: "\n"))
 }

@@ -60,7 +60,7 @@ extension CommandTable {
                     return nil
                 }),
         Command(name: "set", group: .shell, parameters: [.optional("OPTION", .setting), .together("VALUE")],
-                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager|hints|log on|off, newline lf|crlf",
+                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager|hints|log on|off, newline lf|crlf, packets on|payload|off",
                 python: "", cCall: "", run: setting),
         Command(name: "quit", group: .shell, parameters: [.optional("CODE", .integer)],
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
@@ -76,7 +76,7 @@ extension CommandTable {
 struct SourceFailed: Error {}
 
 /// The settings `set` knows, in the order it lists them.
-public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints", "log", "newline"]
+public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints", "log", "newline", "packets"]
 
 private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let session = call.session
@@ -84,7 +84,8 @@ private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
         let onOff = { (flag: Bool) in flag ? "on" : "off" }
         return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)\nexplain \(onOff(session.explain))\n"
                          + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))\npager \(onOff(session.pager))"
-                         + "\nhints \(onOff(session.hints))\nlog \(onOff(session.servers.logging))\nnewline \(session.newline.rawValue)")
+                         + "\nhints \(onOff(session.hints))\nlog \(onOff(session.servers.logging))\nnewline \(session.newline.rawValue)"
+                         + "\npackets \(session.packets.isCapturing ? (session.packets.showsPayload ? "payload" : "on") : "off")")
     }
     // VALUE is read as the setting says: a word, a number or on/off.
     func value() throws -> Argument {
@@ -109,6 +110,14 @@ private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     case "pager": session.pager = try flag()
     case "hints": session.hints = try flag()
     case "log": session.servers.logging = try flag()
+    case "packets":
+        let value = try call.arguments.text(try value(), label: "VALUE")
+        switch value {
+        case "on", "True", "1": try session.packets.start(); session.packets.showsPayload = false
+        case "payload": try session.packets.start(); session.packets.showsPayload = true
+        case "off", "False", "0": session.packets.stop()
+        default: throw ShellError.value("packets must be on, payload or off, not \(pythonStringRepr(value))")
+        }
     case "newline":
         let value = try call.arguments.text(try value(), label: "VALUE")
         guard let ending = LineEnding(rawValue: value) else {

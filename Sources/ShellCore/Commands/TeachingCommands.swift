@@ -27,14 +27,19 @@ extension CommandTable {
                     call.runner.recording = target == "off" ? nil : try Recording(path: target)
                     return nil
                 }),
-        Command(name: "export", group: .shell, parameters: [.required("python"), .required("FILE", .path)],
-                summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed",
+        Command(name: "export", group: .shell, parameters: [.required("python|pcap"), .required("FILE", .path)],
+                summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed, "
+                    + "or (pcap) the packets set packets on captured, for tcpdump -r and Wireshark",
                 python: "", cCall: "", run: { call, bound in
                     guard let word = bound.argument(0) else { throw call.arguments.usageError() }
                     let language = try call.arguments.text(word, label: "LANGUAGE")
                     let path = bound.text(1)
+                    if language == "pcap" {
+                        try writeFile(Redirect(path: path, append: false), call.session.packets.pcap())
+                        return nil
+                    }
                     guard language == "python" else {
-                        throw ShellError.value("export knows python only, not \(pythonStringRepr(language))")
+                        throw ShellError.value("export knows python and pcap, not \(pythonStringRepr(language))")
                     }
                     // The log holds each command's text; it parsed once, so it parses again.
                     let lines = call.session.commandLog.flatMap { logged -> [PythonExport.Line] in

@@ -1,0 +1,96 @@
+import CLinux
+import Glibc
+
+/// The IP packets on the network namespace's interfaces, as tcpdump sees
+/// them: an AF_PACKET socket (SOCK_DGRAM, so each packet starts at its IP
+/// header) with a classic BPF filter that keeps TCP and UDP over IPv4 and
+/// IPv6. On loopback every packet passes twice (sent, then received); the
+/// sent copy is dropped, as libpcap drops it. Needs CAP_NET_RAW, which a
+/// `--sandbox` session has in its own namespace. The corresponding C
+/// functions are `socket(AF_PACKET)`, `setsockopt(SO_ATTACH_FILTER)` and
+/// `recvfrom`.
+public final class PacketCapture {
+    public struct Packet {
+        /// Seconds since the epoch, when it was read.
+        public let time: Double
+        /// The IP packet, from its header on.
+        public let bytes: [UInt8]
+    }
+
+    private let fd: Int32
+    private var buffer = [UInt8](repeating: 0, count: 65536 + 64)
+
+    public init() throws {
+        let protocolAll = UInt16(ETH_P_ALL).bigEndian
+        let fd = socket(AF_PACKET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue),
+                        Int32(protocolAll))
+        guard fd >= 0 else { throw Errno.current }
+        let moved = Files.moveHigh(fd)
+        self.fd = moved
+        do {
+            try PacketCapture.attachFilter(moved)
+            // Room for a burst (a 1 MiB sendall on loopback is a few dozen 64 KiB segments).
+            var size: Int32 = 8 << 20
+            _ = setsockopt(moved, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        } catch {
+            _ = close(moved)
+            throw error
+        }
+    }
+
+    deinit { _ = close(fd) }
+
+    /// Readable (for poll) when a packet waits.
+    public var fileDescriptor: Int32 { fd }
+
+    /// TCP or UDP over IPv4 (protocol byte at offset 9) or IPv6 (next header
+    /// at offset 6; extension headers are not followed): the filter the
+    /// kernel runs before a packet is queued for sockshell at all.
+    private static func attachFilter(_ fd: Int32) throws {
+        func statement(_ code: Int32, _ k: UInt32) -> sock_filter { sock_filter(code: UInt16(code), jt: 0, jf: 0, k: k) }
+        func jump(_ code: Int32, _ k: UInt32, _ jt: UInt8, _ jf: UInt8) -> sock_filter {
+            sock_filter(code: UInt16(code), jt: jt, jf: jf, k: k)
+        }
+        let load = BPF_LD | BPF_B | BPF_ABS, equal = BPF_JMP | BPF_JEQ | BPF_K
+        var program: [sock_filter] = [
+            statement(load, 0),                              // 0: A = first byte
+            statement(BPF_ALU | BPF_RSH | BPF_K, 4),          // 1: A = IP version
+            jump(equal, 4, 0, 3),                             // 2: v4 -> 3, else 6
+            statement(load, 9),                               // 3: A = protocol
+            jump(equal, 6, 5, 0),                             // 4: TCP -> accept (10)
+            jump(equal, 17, 4, 5),                            // 5: UDP -> accept (10), else drop (11)
+            jump(equal, 6, 0, 4),                             // 6: v6 -> 7, else drop (11)
+            statement(load, 6),                               // 7: A = next header
+            jump(equal, 6, 1, 0),                             // 8: TCP -> accept (10)
+            jump(equal, 17, 0, 1),                            // 9: UDP -> accept (10), else drop (11)
+            statement(BPF_RET | BPF_K, 0x40000),              // 10: accept, whole packet
+            statement(BPF_RET | BPF_K, 0),                    // 11: drop
+        ]
+        let result = program.withUnsafeMutableBufferPointer { instructions -> Int32 in
+            var filter = sock_fprog(len: UInt16(instructions.count), filter: instructions.baseAddress)
+            return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &filter, socklen_t(MemoryLayout<sock_fprog>.size))
+        }
+        guard result == 0 else { throw Errno.current }
+    }
+
+    /// Every packet waiting now, without waiting.
+    public func take() -> [Packet] {
+        var packets: [Packet] = []
+        while true {
+            var address = sockaddr_ll()
+            var length = socklen_t(MemoryLayout<sockaddr_ll>.size)
+            let count = buffer.withUnsafeMutableBytes { bytes in
+                withUnsafeMutablePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, bytes.baseAddress, bytes.count, 0, $0, &length) }
+                }
+            }
+            guard count > 0 else { break }
+            // The sent copy of a loopback packet (its received copy follows).
+            if address.sll_pkttype == UInt8(PACKET_OUTGOING), address.sll_hatype == UInt16(ARPHRD_LOOPBACK) { continue }
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            packets.append(Packet(time: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9, bytes: Array(buffer[..<count])))
+        }
+        return packets
+    }
+}
