@@ -91,7 +91,7 @@ public enum Completion {
             } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints", "log"].contains(previous) {
                 options = ["on", "off"]
             } else if command.name == "export" && index == 0 {
-                options = ["python", "pcap"]
+                options = ["python", "pcap", "diagram"]
             } else if command.name == "watch" && index == 1 {
                 options = ["off"]
             } else {

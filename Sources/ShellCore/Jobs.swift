@@ -246,7 +246,14 @@ extension Runner {
     /// Prints the segments captured since the last time (`set packets on`).
     public func reportPackets() {
         let session = self.session
-        for line in session.packets.takeNew(belongs: { session.owns(sourcePort: $0, destinationPort: $1) }) { emitValue(line) }
+        let new = session.packets.takeNew(belongs: { session.owns(sourcePort: $0, destinationPort: $1) })
+        for segment in new.segments {
+            session.timeline.append(.segment(from: session.endName(local: segment.source, peer: segment.destination),
+                                             to: session.endName(local: segment.destination, peer: segment.source),
+                                             label: arrowLabel(segment.line), line: segment.line))
+        }
+        for line in new.lines { emitValue(line) }
+        session.noteStates()
     }
 
     /// Prints what the servers logged (connections, closes, requests).

@@ -38,9 +38,10 @@ public final class PacketLog {
 
     /// The packets captured since the last call that `belongs` says are
     /// the session's, formatted and kept; their lines.
-    func takeNew(belongs: (Int, Int) -> Bool) -> [String] {
-        guard let capture else { return [] }
+    func takeNew(belongs: (Int, Int) -> Bool) -> (lines: [String], segments: [(line: String, source: Int, destination: Int)]) {
+        guard let capture else { return ([], []) }
         var lines: [String] = []
+        var segments: [(line: String, source: Int, destination: Int)] = []
         for packet in capture.take() {
             guard let parsed = TcpdumpFormatter.ports(packet.bytes), belongs(parsed.source, parsed.destination) else { continue }
             guard let (line, payload) = formatter.line(for: packet.bytes) else { continue }
@@ -49,9 +50,10 @@ public final class PacketLog {
             // A long transfer is kept to a bound: the newest 100,000 segments.
             if entries.count > 100_000 { entries.removeFirst(entries.count - 100_000) }
             lines.append(line)
+            segments.append((line, parsed.source, parsed.destination))
             if showsPayload, !payload.isEmpty { lines.append("    " + escapedText(payload, keepingLineBreaks: false)) }
         }
-        return lines
+        return (lines, segments)
     }
 
     /// The lines of the segments with these ports (either way), or to or from `port`.

@@ -235,6 +235,7 @@ public final class Runner {
         do {
             let value = try command.invoke(&call)
             logCommand(parsed.source)
+            if session.packets.isCapturing { noteCall(parsed, command, value: value, error: nil) }
             if let name = parsed.assignment {
                 // As Python's `NAME = call()`: kept, not printed.
                 session.variables[name] = value ?? Value.none
@@ -246,14 +247,29 @@ public final class Runner {
         } catch let exit as ExitRequest {
             throw exit
         } catch let partial as PartialResult {
+            if session.packets.isCapturing { noteCall(parsed, command, value: nil, error: partial.error) }
             if partial.error is Interrupted { output.interrupted() }
             logUnlessInterrupted(parsed, partial.error)
             try? deliver(partial.value, of: call)
             return report(partial.error, location: location, command: parsed)
         } catch {
+            if session.packets.isCapturing { noteCall(parsed, command, value: nil, error: error) }
             logUnlessInterrupted(parsed, error)
             return report(error, location: location, command: parsed)
         }
+    }
+
+    /// A call for `export diagram`: on the lifeline of the socket it names first.
+    private func noteCall(_ parsed: ParsedCommand, _ command: Command, value: Value?, error: Error?) {
+        var socket: String?
+        for (index, argument) in parsed.arguments.enumerated() where index < command.parameters.count {
+            let kind = command.parameters[index].kind
+            if kind == .socket || kind == .newName, case .word(let name) = argument.kind { socket = name; break }
+        }
+        var result = ""
+        if let error { result = ShellError(error).line }
+        else if let value, value != .none { result = String(displayText(value, mode: session.display).prefix { $0 != "\n" }) }
+        session.timeline.append(.call(socket: socket, text: parsed.source, result: result, failed: error != nil))
     }
 
     /// A failed command is logged for `export python` (its error is part of

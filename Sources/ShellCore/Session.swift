@@ -1,3 +1,4 @@
+import Glibc
 import SocketCore
 
 /// A socket the session holds under a name.
@@ -91,6 +92,48 @@ public final class Session {
     public let servers = ServerTable()
     /// `set packets on`: the segments the session's commands caused.
     public let packets = PacketLog()
+    /// The calls, segments and states `export diagram` draws.
+    let timeline = Timeline()
+    /// The names of closed sockets by their ports, for the segments they
+    /// caused as they closed (a FIN read after `close`).
+    private var closedNames: [PortPair: String] = [:]
+
+    /// The session's name for the end of a segment with these ports: the
+    /// connected socket, else the listener on the port, else a server's
+    /// socket, else the port itself.
+    func endName(local: Int, peer: Int) -> String {
+        for entry in entries {
+            if let pair = Session.ports(of: entry.socket), pair.local == local, pair.peer == peer { return entry.name }
+        }
+        if let name = closedNames[PortPair(local: local, peer: peer)] { return name }
+        for entry in entries {
+            if let pair = Session.ports(of: entry.socket), pair.local == local, pair.peer == 0 { return entry.name }
+        }
+        for server in servers.servers where server.local.port == local {
+            for client in server.clients {
+                if let socket = client.socket, let pair = Session.ports(of: socket), pair.peer == peer { return "\(server.name)/\(client.number)" }
+            }
+            return server.name
+        }
+        return "port \(local)"
+    }
+
+    /// Marks each TCP socket's state on its lifeline when it changed.
+    func noteStates() {
+        for entry in entries where entry.socket.type == Int32(SOCK_STREAM.rawValue)
+            && (entry.socket.family == AF_INET || entry.socket.family == AF_INET6) {
+            let local = (try? entry.socket.localAddress()) ?? nil, peer = (try? entry.socket.peerAddress()) ?? nil
+            let state = KernelView(entry.socket, local: local, peer: peer, hadConnection: entry.hadConnection).state
+            if state.allSatisfy({ $0.isUppercase || $0 == "_" }) { timeline.note(state: state, of: entry.name) }
+        }
+        // What the kernel keeps of the closed ones: FIN_WAIT_2, TIME_WAIT, then nothing.
+        guard !closedNames.isEmpty, let kernel = try? SocketDiagnostics.all() else { return }
+        for (pair, name) in closedNames {
+            let found = kernel.first { $0.protocol == Int32(IPPROTO_TCP) && $0.localPort == pair.local && $0.remotePort == pair.peer }
+            let state = found.map { TCPInfo.stateName($0.state) } ?? "CLOSED"
+            timeline.note(state: state, of: name)
+        }
+    }
     /// Whether jobs, watches or servers may have lines to print between commands.
     public var hasAsynchronousLines: Bool { jobs.isActive || watches.isActive || servers.isActive || packets.isCapturing }
 
@@ -181,7 +224,10 @@ public final class Session {
 
     func remove(_ name: String) {
         guard let entry = byName.removeValue(forKey: name) else { return }
-        if closedPairs.count < 4096, let pair = Session.ports(of: entry.socket), pair.peer != 0 { closedPairs.insert(pair) }
+        if closedPairs.count < 4096, let pair = Session.ports(of: entry.socket), pair.peer != 0 {
+            closedPairs.insert(pair)
+            if packets.isCapturing { closedNames[pair] = entry.name }
+        }
         if lastFound === entry { lastFound = nil }
         // The newest sockets are the likeliest to close: search from the end.
         if let index = entries.lastIndex(where: { $0 === entry }) { entries.remove(at: index) }

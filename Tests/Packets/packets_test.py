@@ -187,6 +187,68 @@ def test_set_packets_shows_each_commands_segments_as_tcpdump_reads_them():
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def arrow_label(line):
+    """What the diagram writes on a segment's arrow, from its tcpdump line."""
+    flags = re.search(r"Flags \[([^\]]*)\]", line).group(1)
+    parts = [flags]
+    for field in ("seq", "ack"):
+        m = re.search(rf", {field} ([^,]+)", line)
+        if m:
+            parts.append(f"{field} {m.group(1)}")
+    length = int(re.search(r", length (\d+)", line).group(1))
+    if length:
+        parts.append(f"len {length}")
+    return " ".join(parts)
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return name
+    raise AssertionError("no chromium (scripts/test installs Debian's chromium)")
+
+
+@test
+def test_export_diagram_in_a_real_browser():
+    browser = chromium()
+    workdir = tempfile.mkdtemp(prefix="sockshell-diagram-")
+    os.chmod(workdir, 0o777)
+    svg, html = os.path.join(workdir, "handshake.svg"), os.path.join(workdir, "handshake.html")
+    commands = ["set packets on", "create_server srv 127.0.0.1 40000", "create_connection c 127.0.0.1 40000",
+                "accept srv", "sendall c b'hello'", "recv srv_1", "close c", "close srv_1", "sleep 0.1",
+                "packets srv", f"export diagram {svg}", f"export diagram {html}"]
+    try:
+        r = sockshell("--sandbox", "--echo", as_nobody=True, stdin="\n".join(commands) + "\n")
+        assert r.returncode == 0 and r.stderr == "", (r.returncode, r.stderr)
+        segments = r.stdout.split("sock> packets srv\n", 1)[1].split("sock> ", 1)[0].splitlines()
+        assert len(segments) >= 8, segments
+        import xml.etree.ElementTree as ElementTree
+        ElementTree.parse(svg)   # well-formed XML, or this raises
+        # The page as the browser built it: every lifeline and every arrow's label.
+        dom = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html],
+                             capture_output=True, text=True, timeout=60).stdout
+        lifelines = re.findall(r'class="lifeline-name"[^>]*>([^<]*)<', dom)
+        labels = re.findall(r'class="segment-label"[^>]*>([^<]*)<', dom)
+        assert lifelines == ["srv", "c", "srv_1"], lifelines
+        assert labels == [arrow_label(line) for line in segments], (labels, segments)
+        states = re.findall(r'class="state"[^>]*>([^<]*)<', dom)
+        for state in ("LISTEN", "ESTABLISHED", "CLOSE_WAIT", "TIME_WAIT"):
+            assert state in states, (state, states)
+        # A screenshot at projector size, kept for a person to look at.
+        artifacts = os.environ.get("SOCKSHELL_ARTIFACTS", os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))), ".build", "artifacts"))
+        os.makedirs(artifacts, exist_ok=True)
+        png = os.path.join(artifacts, "handshake-diagram.png")
+        shot = subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
+                               "--window-size=1280,720", "file://" + html], capture_output=True, text=True, timeout=60)
+        assert os.path.getsize(png) > 10_000, shot.stderr[-500:]
+        with open(png, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+        print(f"    screenshot: {png}")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 @test
 def test_set_packets_outside_a_sandbox_without_privilege_says_so():
     r = sockshell("-c", "set packets on", as_nobody=True)

@@ -27,9 +27,10 @@ extension CommandTable {
                     call.runner.recording = target == "off" ? nil : try Recording(path: target)
                     return nil
                 }),
-        Command(name: "export", group: .shell, parameters: [.required("python|pcap"), .required("FILE", .path)],
-                summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed, "
-                    + "or (pcap) the packets set packets on captured, for tcpdump -r and Wireshark",
+        Command(name: "export", group: .shell, parameters: [.required("python|pcap|diagram"), .required("FILE", .path)],
+                summary: "write the session's commands so far as a Python 3 script that prints what sockshell printed; "
+                    + "pcap: the packets set packets on captured, for tcpdump -r and Wireshark; "
+                    + "diagram FILE.svg|FILE.html: the calls and segments as a sequence diagram",
                 python: "", cCall: "", run: { call, bound in
                     guard let word = bound.argument(0) else { throw call.arguments.usageError() }
                     let language = try call.arguments.text(word, label: "LANGUAGE")
@@ -38,8 +39,19 @@ extension CommandTable {
                         try writeFile(Redirect(path: path, append: false), call.session.packets.pcap())
                         return nil
                     }
+                    if language == "diagram" {
+                        call.runner.reportPackets()
+                        let lower = path.lowercased()
+                        guard lower.hasSuffix(".svg") || lower.hasSuffix(".html") || lower.hasSuffix(".htm") else {
+                            throw ShellError.value("export diagram writes FILE.svg or FILE.html, not \(pythonStringRepr(path))")
+                        }
+                        let timeline = call.session.timeline
+                        let text = lower.hasSuffix(".svg") ? Diagram.svg(timeline) : Diagram.html(timeline)
+                        try writeFile(Redirect(path: path, append: false), Array(text.utf8))
+                        return nil
+                    }
                     guard language == "python" else {
-                        throw ShellError.value("export knows python and pcap, not \(pythonStringRepr(language))")
+                        throw ShellError.value("export knows python, pcap and diagram, not \(pythonStringRepr(language))")
                     }
                     // The log holds each command's text; it parsed once, so it parses again.
                     let lines = call.session.commandLog.flatMap { logged -> [PythonExport.Line] in
