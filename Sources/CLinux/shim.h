@@ -16,7 +16,8 @@ static inline int sockshell_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidf
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/inet_diag.h>
-#include <net/if_arp.h>
+/* ARPHRD_LOOPBACK, from net/if_arp.h (which would bring sys/socket.h into this module and hide Glibc's SOCK_ constants from Swift). */
+#define SOCKSHELL_ARPHRD_LOOPBACK 772
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <signal.h>

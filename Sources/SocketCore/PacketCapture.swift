@@ -86,7 +86,7 @@ public final class PacketCapture {
             }
             guard count > 0 else { break }
             // The sent copy of a loopback packet (its received copy follows).
-            if address.sll_pkttype == UInt8(PACKET_OUTGOING), address.sll_hatype == UInt16(ARPHRD_LOOPBACK) { continue }
+            if address.sll_pkttype == UInt8(PACKET_OUTGOING), address.sll_hatype == UInt16(SOCKSHELL_ARPHRD_LOOPBACK) { continue }
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
             packets.append(Packet(time: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9, bytes: Array(buffer[..<count])))
