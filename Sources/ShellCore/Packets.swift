@@ -7,7 +7,9 @@ import SocketCore
 public final class PacketLog {
     struct Entry {
         let time: Double
+        /// The packet's first bytes (PacketCapture.snapLength), and its whole length.
         let bytes: [UInt8]
+        let length: Int
         let line: String
         let sourcePort: Int
         let destinationPort: Int
@@ -34,7 +36,10 @@ public final class PacketLog {
         }
     }
 
-    func stop() { capture = nil }
+    func stop() {
+        capture?.stop()
+        capture = nil
+    }
 
     /// The packets captured since the last call that `belongs` says are
     /// the session's, formatted and kept; their lines.
@@ -45,7 +50,7 @@ public final class PacketLog {
         for packet in capture.take() {
             guard let parsed = TcpdumpFormatter.ports(packet.bytes), belongs(parsed.source, parsed.destination) else { continue }
             guard let (line, payload) = formatter.line(for: packet.bytes) else { continue }
-            entries.append(Entry(time: packet.time, bytes: packet.bytes, line: line, sourcePort: parsed.source,
+            entries.append(Entry(time: packet.time, bytes: packet.bytes, length: packet.length, line: line, sourcePort: parsed.source,
                                  destinationPort: parsed.destination, payload: payload))
             // A long transfer is kept to a bound: the newest 100,000 segments.
             if entries.count > 100_000 { entries.removeFirst(entries.count - 100_000) }
@@ -70,11 +75,11 @@ public final class PacketLog {
         var out: [UInt8] = []
         func put32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { out += $0 } }
         func put16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { out += $0 } }
-        put32(0xA1B2_C3D4); put16(2); put16(4); put32(0); put32(0); put32(262_144); put32(101)
+        put32(0xA1B2_C3D4); put16(2); put16(4); put32(0); put32(0); put32(UInt32(PacketCapture.snapLength)); put32(101)
         for entry in entries {
             let seconds = entry.time.rounded(.down)
             put32(UInt32(seconds)); put32(UInt32(((entry.time - seconds) * 1e6).rounded(.down)))
-            put32(UInt32(entry.bytes.count)); put32(UInt32(entry.bytes.count))
+            put32(UInt32(entry.bytes.count)); put32(UInt32(max(entry.length, entry.bytes.count)))
             out += entry.bytes
         }
         return out
@@ -98,14 +103,16 @@ struct TcpdumpFormatter {
     private static func network(_ bytes: [UInt8]) -> (offset: Int, end: Int, proto: UInt8, source: [UInt8], destination: [UInt8])? {
         guard let first = bytes.first else { return nil }
         switch first >> 4 {
+        // `end` is where the packet ends on the wire: the capture may hold
+        // only its start.
         case 4:
             let headerLength = Int(first & 0x0F) * 4
             guard bytes.count >= 20, headerLength >= 20 else { return nil }
-            let total = min(bytes.count, Int(bytes[2]) << 8 | Int(bytes[3]))
-            return (headerLength, total, bytes[9], Array(bytes[12..<16]), Array(bytes[16..<20]))
+            let total = Int(bytes[2]) << 8 | Int(bytes[3])
+            return (headerLength, max(total, headerLength), bytes[9], Array(bytes[12..<16]), Array(bytes[16..<20]))
         case 6:
             guard bytes.count >= 40 else { return nil }
-            let total = min(bytes.count, 40 + (Int(bytes[4]) << 8 | Int(bytes[5])))
+            let total = 40 + (Int(bytes[4]) << 8 | Int(bytes[5]))
             return (40, total, bytes[6], Array(bytes[8..<24]), Array(bytes[24..<40]))
         default:
             return nil
@@ -113,7 +120,7 @@ struct TcpdumpFormatter {
     }
 
     static func ports(_ bytes: [UInt8]) -> (source: Int, destination: Int)? {
-        guard let ip = network(bytes), ip.offset + 4 <= ip.end else { return nil }
+        guard let ip = network(bytes), ip.offset + 4 <= min(ip.end, bytes.count) else { return nil }
         return (Int(bytes[ip.offset]) << 8 | Int(bytes[ip.offset + 1]), Int(bytes[ip.offset + 2]) << 8 | Int(bytes[ip.offset + 3]))
     }
 
@@ -128,7 +135,9 @@ struct TcpdumpFormatter {
     mutating func line(for bytes: [UInt8]) -> (String, [UInt8])? {
         guard let ip = TcpdumpFormatter.network(bytes), let ports = TcpdumpFormatter.ports(bytes) else { return nil }
         let head = "\(TcpdumpFormatter.address(ip.source)).\(ports.source) > \(TcpdumpFormatter.address(ip.destination)).\(ports.destination):"
-        let segment = Array(bytes[ip.offset..<ip.end])
+        // What was captured of the segment, and its length on the wire.
+        let segment = Array(bytes[ip.offset..<max(ip.offset, min(ip.end, bytes.count))])
+        let wireLength = ip.end - ip.offset
         if ip.proto == 17 {
             guard segment.count >= 8 else { return (head + " UDP, bad length", []) }
             let length = (Int(segment[4]) << 8 | Int(segment[5])) - 8
@@ -140,7 +149,7 @@ struct TcpdumpFormatter {
         let headerLength = Int(segment[12] >> 4) * 4
         let flags = segment[13]
         let window = Int(segment[14]) << 8 | Int(segment[15])
-        let length = max(0, segment.count - headerLength)
+        let length = max(0, wireLength - headerLength)
         let (fin, syn, rst, push, ackFlag, urg, ece, cwr): (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80)
         var thSeq: UInt32 = 0, thAck: UInt32 = 0, reversed = false
@@ -177,7 +186,7 @@ struct TcpdumpFormatter {
                                                               thSeq: thSeq, thAck: thAck) + "]"
         }
         text += ", length \(length)"
-        return (text, length > 0 ? Array(segment[headerLength...]) : [])
+        return (text, length > 0 && headerLength < segment.count ? Array(segment[headerLength...]) : [])
     }
 
     private static func options(_ bytes: [UInt8], reversed: Bool, thSeq: UInt32, thAck: UInt32) -> String {

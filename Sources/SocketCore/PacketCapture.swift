@@ -13,12 +13,29 @@ public final class PacketCapture {
     public struct Packet {
         /// Seconds since the epoch, when it was read.
         public let time: Double
-        /// The IP packet, from its header on.
+        /// The IP packet from its header on, its first `snapLength` bytes.
         public let bytes: [UInt8]
+        /// Its whole length on the wire.
+        public let length: Int
     }
+
+    /// The bytes kept of each packet: every header, and the start of its payload.
+    public static let snapLength = 512
 
     private let fd: Int32
     private var buffer = [UInt8](repeating: 0, count: 65536 + 64)
+    /// What the reading thread took from the kernel and `take` has not.
+    /// Reading and queueing happen under `lock`, so packets stay in order.
+    private var queued: [Packet] = []
+    private let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(lock, nil)
+        return lock
+    }()
+    private let stopping: Wakeup
+    private let stopped: Wakeup
+    /// Readable when the reading thread queued packets.
+    private let arrived: Wakeup
 
     public init() throws {
         let protocolAll = UInt16(ETH_P_ALL).bigEndian
@@ -28,6 +45,14 @@ public final class PacketCapture {
         let moved = Files.moveHigh(fd)
         self.fd = moved
         do {
+            stopping = try Wakeup()
+            stopped = try Wakeup()
+            arrived = try Wakeup()
+        } catch {
+            _ = close(moved)
+            throw error
+        }
+        do {
             try PacketCapture.attachFilter(moved)
             // Room for a burst (a 1 MiB sendall on loopback is a few dozen 64 KiB segments).
             var size: Int32 = 8 << 20
@@ -36,12 +61,44 @@ public final class PacketCapture {
             _ = close(moved)
             throw error
         }
+        // A thread of its own reads the kernel's queue as packets come, so
+        // that a bulk transfer, which passes between two commands, loses
+        // none to a full socket buffer. It holds only its own lock.
+        try BackgroundThread.start { [self] in readUntilStopped() }
     }
 
-    deinit { _ = close(fd) }
+    /// Ends the reading thread (which holds the capture until then).
+    public func stop() {
+        stopping.signal()
+        var request = [pollfd(fd: stopped.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        _ = poll(&request, 1, 2000)
+    }
 
-    /// Readable (for poll) when a packet waits.
-    public var fileDescriptor: Int32 { fd }
+    deinit {
+        _ = close(fd)
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    /// Readable (for poll) when packets wait for `take`.
+    public var fileDescriptor: Int32 { arrived.fileDescriptor }
+
+    private func readUntilStopped() {
+        var requests = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: stopping.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+        while true {
+            requests[0].revents = 0
+            requests[1].revents = 0
+            if poll(&requests, 2, -1) < 0, errno != EINTR { break }
+            if requests[1].revents != 0 { break }
+            pthread_mutex_lock(lock)
+            let packets = readWaiting()
+            queued += packets
+            pthread_mutex_unlock(lock)
+            if !packets.isEmpty { arrived.signal() }
+        }
+        stopped.signal()
+    }
 
     /// TCP or UDP over IPv4 (protocol byte at offset 9) or IPv6 (next header
     /// at offset 6; extension headers are not followed): the filter the
@@ -63,7 +120,7 @@ public final class PacketCapture {
             statement(load, 6),                               // 7: A = next header
             jump(equal, 6, 1, 0),                             // 8: TCP -> accept (10)
             jump(equal, 17, 0, 1),                            // 9: UDP -> accept (10), else drop (11)
-            statement(BPF_RET | BPF_K, 0x40000),              // 10: accept, whole packet
+            statement(BPF_RET | BPF_K, UInt32(snapLength)),   // 10: accept, its first snapLength bytes
             statement(BPF_RET | BPF_K, 0),                    // 11: drop
         ]
         let result = program.withUnsafeMutableBufferPointer { instructions -> Int32 in
@@ -73,15 +130,36 @@ public final class PacketCapture {
         guard result == 0 else { throw Errno.current }
     }
 
-    /// Every packet waiting now, without waiting.
+    /// An IP packet's length from its header (the capture keeps only its start).
+    public static func wireLength(_ bytes: [UInt8]) -> Int? {
+        guard let first = bytes.first else { return nil }
+        if first >> 4 == 4, bytes.count >= 4 { return Int(bytes[2]) << 8 | Int(bytes[3]) }
+        if first >> 4 == 6, bytes.count >= 6 { return 40 + (Int(bytes[4]) << 8 | Int(bytes[5])) }
+        return nil
+    }
+
+    /// Every packet captured so far and not taken yet: those the thread
+    /// queued, then those still in the kernel's queue, read here.
     public func take() -> [Packet] {
+        arrived.drain()
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        let packets = queued + readWaiting()
+        queued.removeAll()
+        return packets
+    }
+
+    private func readWaiting() -> [Packet] {
         var packets: [Packet] = []
         while true {
             var address = sockaddr_ll()
             var length = socklen_t(MemoryLayout<sockaddr_ll>.size)
+            // MSG_TRUNC: the packet's whole length, though snapLength bytes came.
             let count = buffer.withUnsafeMutableBytes { bytes in
                 withUnsafeMutablePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, bytes.baseAddress, bytes.count, 0, $0, &length) }
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        recvfrom(fd, bytes.baseAddress, bytes.count, Int32(MSG_TRUNC), $0, &length)
+                    }
                 }
             }
             guard count > 0 else { break }
@@ -89,7 +167,9 @@ public final class PacketCapture {
             if address.sll_pkttype == UInt8(PACKET_OUTGOING), address.sll_hatype == UInt16(SOCKSHELL_ARPHRD_LOOPBACK) { continue }
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
-            packets.append(Packet(time: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9, bytes: Array(buffer[..<count])))
+            let kept = Array(buffer[..<min(count, buffer.count)])
+            packets.append(Packet(time: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9, bytes: kept,
+                                  length: PacketCapture.wireLength(kept) ?? count))
         }
         return packets
     }
