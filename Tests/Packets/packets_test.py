@@ -250,6 +250,20 @@ def test_export_diagram_in_a_real_browser():
 
 
 @test
+def test_set_packets_payload_shows_a_peers_bytes_escaped():
+    commands = ["set packets payload", "create_server srv 127.0.0.1 40000", "create_connection c 127.0.0.1 40000",
+                "accept srv", "sendall srv_1 b'\\x1b[2Jhi\\r\\n'", "set packets off", "sendall c b'unseen'"]
+    r = sockshell("--sandbox", "--echo", as_nobody=True, stdin="\n".join(commands) + "\n")
+    assert r.returncode == 0 and r.stderr == "", (r.returncode, r.stderr)
+    assert "\x1b" not in r.stdout, "a raw escape reached the output"
+    lines = r.stdout.split("sock> sendall srv_1", 1)[1].splitlines()
+    assert re.search(r"^127\.0\.0\.1\.40000 > 127\.0\.0\.1\.\d+: Flags \[P\.\], seq 1:9, .*length 8$", lines[1]), lines
+    assert lines[2] == "    \\x1b[2Jhi\\r\\n", lines
+    # Off: nothing more is shown.
+    assert r.stdout.rstrip().endswith("sock> sendall c b'unseen'"), r.stdout[-300:]
+
+
+@test
 def test_set_packets_outside_a_sandbox_without_privilege_says_so():
     r = sockshell("-c", "set packets on", as_nobody=True)
     assert r.returncode == 1 and r.stdout == "", (r.returncode, r.stdout)
