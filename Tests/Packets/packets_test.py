@@ -16,10 +16,11 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import suite  # noqa: E402 - Tests/suite.py, the runner the loopback suites share
 
 BINARY = os.path.abspath(sys.argv[1])
-ONLY = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else None
 TIMEOUT = 30
 TESTS = []
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -276,21 +277,9 @@ def main():
         print("FAIL setup: setpriv (util-linux) is needed to run sockshell as user nobody")
         sys.exit(1)
     binary_for_nobody()
-    passed = failed = 0
-    for function in TESTS:
-        if ONLY and ONLY not in function.__name__:
-            continue
-        started = time.monotonic()
-        try:
-            function()
-            passed += 1
-            print(f"PASS {function.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
-        except Exception:
-            failed += 1
-            print(f"FAIL {function.__name__} ({time.monotonic() - started:.1f} s)\n{traceback.format_exc()}", flush=True)
+    status = suite.run(TESTS, suite.only_argument())
     shutil.rmtree(os.path.dirname(BINARY), ignore_errors=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

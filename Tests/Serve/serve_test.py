@@ -21,10 +21,11 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import suite  # noqa: E402 - Tests/suite.py, the runner the loopback suites share
 
 BINARY = os.path.abspath(sys.argv[1])
-ONLY = sys.argv[sys.argv.index("-k") + 1] if "-k" in sys.argv else None
 MODELS = ["iterative", "threading", "forking", "select"]
 CONCURRENT = 50
 TIMEOUT = 30
@@ -478,20 +479,7 @@ def test_interact_relays_stdin_then_half_closes_as_nc_does():
 
 
 def main():
-    passed = failed = 0
-    for function in TESTS:
-        if ONLY and ONLY not in function.__name__:
-            continue
-        started = time.monotonic()
-        try:
-            function()
-            passed += 1
-            print(f"PASS {function.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
-        except Exception:
-            failed += 1
-            print(f"FAIL {function.__name__} ({time.monotonic() - started:.1f} s)\n{traceback.format_exc()}", flush=True)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    sys.exit(suite.run(TESTS, suite.only_argument()))
 
 
 if __name__ == "__main__":
