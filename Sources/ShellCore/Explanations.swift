@@ -968,6 +968,11 @@ private func typeNote(_ error: ShellError, _ s: Situation) -> Note {
                     tries: ["`wait \(job)` lets the job end first (Ctrl-C ends the wait, not the job)",
                             "`kill \(job)` cancels it: the socket stays as it was, bytes already read stay for the next recv",
                             "Commands that only look (sockets, getsockname, tcpinfo, watch) work meanwhile"])
+    case "PermissionError" where message.contains("CAP_NET_RAW"):
+        return Note(happened: "Capturing packets needs a packet socket (AF_PACKET), and the kernel lets only a process with CAP_NET_RAW open one; this sockshell has not got it.",
+                    causes: ["sockshell runs as an ordinary user, on the machine's own network, which others share"],
+                    tries: ["`sockshell --sandbox` gives the session a network of its own, where it may capture (no root needed)",
+                            "Or run the capture as root, where that is yours to do"])
     case "ProcessLookupError":
         let server = s.command == "stop"
         return Note(happened: server ? "stop found no server by that name: \(sentence(message))"

@@ -237,6 +237,7 @@ public final class Session {
     public func closeAll() {
         jobs.stopAll()
         servers.stopAll()
+        packets.stop()
         for entry in entries { try? entry.socket.close() }
         entries.removeAll()
         byName.removeAll()

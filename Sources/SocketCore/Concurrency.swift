@@ -183,7 +183,16 @@ public final class Wakeup {
         }
     }
 
-    deinit { for fd in fds where fd >= 0 { _ = Sys.close(fd) } }
+    deinit { close() }
+
+    /// Closes both ends now (idempotent): for an owner that must know its
+    /// descriptors are gone before it is itself released.
+    public func close() {
+        for index in fds.indices where fds[index] >= 0 {
+            _ = Sys.close(fds[index])
+            fds[index] = -1
+        }
+    }
 
     /// The end to poll for POLLIN.
     public var fileDescriptor: Int32 { fds[0] }

@@ -22,7 +22,7 @@ public final class PacketCapture {
     /// The bytes kept of each packet: every header, and the start of its payload.
     public static let snapLength = 512
 
-    private let fd: Int32
+    private var fd: Int32
     private var buffer = [UInt8](repeating: 0, count: 65536 + 64)
     /// What the reading thread took from the kernel and `take` has not.
     /// Reading and queueing happen under `lock`, so packets stay in order.
@@ -67,15 +67,23 @@ public final class PacketCapture {
         try BackgroundThread.start { [self] in readUntilStopped() }
     }
 
-    /// Ends the reading thread (which holds the capture until then).
+    /// Ends the reading thread (which holds the capture until then) and
+    /// closes every descriptor of the capture now, so that a session that
+    /// stops capturing is left with none of them.
     public func stop() {
+        guard fd >= 0 else { return }
         stopping.signal()
         var request = [pollfd(fd: stopped.fileDescriptor, events: Int16(POLLIN), revents: 0)]
         _ = poll(&request, 1, 2000)
+        pthread_mutex_lock(lock)
+        _ = close(fd)
+        fd = -1
+        pthread_mutex_unlock(lock)
+        for wakeup in [stopping, stopped, arrived] { wakeup.close() }
     }
 
     deinit {
-        _ = close(fd)
+        if fd >= 0 { _ = close(fd) }
         pthread_mutex_destroy(lock)
         lock.deallocate()
     }
@@ -151,6 +159,7 @@ public final class PacketCapture {
 
     private func readWaiting() -> [Packet] {
         var packets: [Packet] = []
+        guard fd >= 0 else { return packets }
         while true {
             var address = sockaddr_ll()
             var length = socklen_t(MemoryLayout<sockaddr_ll>.size)

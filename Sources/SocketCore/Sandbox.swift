@@ -48,6 +48,16 @@ public enum Sandbox {
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
     }
 
+    /// A new network namespace for the calling thread (and the threads it
+    /// starts from now on), its loopback up: inside a sandbox, whose user is
+    /// root of its own namespace, this needs no privilege.
+    public static func freshNetwork() throws {
+        guard sockshell_unshare_network() == 0 else {
+            throw Refused(reason: "unshare(CLONE_NEWNET) failed: \(Errno.current.message)")
+        }
+        try bringUp("lo")
+    }
+
     private static func write(_ path: String, _ text: String) -> Bool {
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }

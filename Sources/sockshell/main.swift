@@ -170,6 +170,18 @@ func checkTranscripts(_ paths: [String]) -> Int32 {
         // A transcript's relative paths (@files/welcome.txt) are its folder's,
         // wherever --check is run from.
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        // In a sandbox each transcript has a network of its own too, so what
+        // one leaves (a port in TIME-WAIT) cannot change the next one's output.
+        if Sandbox.isActive {
+            do {
+                try Sandbox.freshNetwork()
+            } catch let refused as Sandbox.Refused {
+                writeToStandardError("sockshell: --sandbox: \(refused.reason)\n")
+                return 2
+            } catch {
+                return 2
+            }
+        }
         let report: Transcript.Report
         do {
             report = try Files.inDirectory(folder.isEmpty ? "/" : folder) { Transcript.check(text: text, name: path) }
