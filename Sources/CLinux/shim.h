@@ -30,6 +30,8 @@ static inline int sockshell_die_with_parent(void) { return prctl(PR_SET_PDEATHSI
    CLONE_ flags only under _GNU_SOURCE, which would change the C types Swift's
    Glibc module sees, so they are written out here (linux/sched.h's values). */
 extern int unshare(int flags);
+extern int setns(int fd, int nstype);
+static inline int sockshell_setns(int fd, int nstype) { return setns(fd, nstype); }
 static inline int sockshell_unshare_network(void) { return unshare(0x40000000 /* CLONE_NEWNET */); }
 static inline int sockshell_unshare_user_and_network(void) {
     return unshare(0x10000000 /* CLONE_NEWUSER */ | 0x40000000 /* CLONE_NEWNET */);

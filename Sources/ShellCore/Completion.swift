@@ -90,6 +90,14 @@ public enum Completion {
                 options = LineEnding.allCases.map(\.rawValue)
             } else if command.name == "set" && index == 1 && ["explain", "python", "trace", "pager", "hints", "log"].contains(previous) {
                 options = ["on", "off"]
+            } else if command.name == "host" && index == 0 {
+                options = ["add"]
+            } else if command.name == "link" && index == 1 {
+                options = ["mtu"]
+            } else if (command.name == "on" || command.name == "link") && index == 0 {
+                options = session.hosts.keys.sorted()
+            } else if command.name == "on" && index == 1 {
+                options = CommandTable.all.map(\.name)
             } else if command.name == "export" && index == 0 {
                 options = ["python", "pcap", "diagram"]
             } else if command.name == "watch" && index == 1 {

@@ -104,7 +104,13 @@ enum PythonSyntax {
         // A string's prefix: b'...', f'...', r'...'.
         if word.count <= 2, direct == UInt8(ascii: "'") || direct == UInt8(ascii: "\"") { return true }
         if CommandTable.lookup(word) != nil && word != "print" {
-            return false
+            // `host = 'localhost'`, `host, port = ...`: a name that is also a
+            // command's, assigned, reads on as Python would read it.
+            var probe = index
+            while probe < text.count, text[probe] == 0x20 || text[probe] == 0x09 { probe += 1 }
+            let assigned = probe < text.count && (text[probe] == UInt8(ascii: ",")
+                || text[probe] == UInt8(ascii: "=") && (probe + 1 >= text.count || text[probe + 1] != UInt8(ascii: "=")))
+            if !assigned { return false }
         }
         if word == "import" || word == "from" || word == "print" || word == "not" || blockKeywords.contains(word) {
             return direct == nil || direct == 0x20 || direct == 0x09 || direct == UInt8(ascii: ":")

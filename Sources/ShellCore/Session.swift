@@ -92,6 +92,8 @@ public final class Session {
     public let servers = ServerTable()
     /// `set packets on`: the segments the session's commands caused.
     public let packets = PacketLog()
+    /// Hosts `host add` made inside the sandbox.
+    public var hosts: [String: NetworkHost] = [:]
     /// The calls, segments and states `export diagram` draws.
     let timeline = Timeline()
     /// The names of closed sockets by their ports, for the segments they

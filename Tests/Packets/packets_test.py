@@ -265,6 +265,37 @@ def test_set_packets_payload_shows_a_peers_bytes_escaped():
 
 
 @test
+def test_a_second_host_with_an_mtu_of_1280_cuts_a_100_kib_sendall_into_small_segments():
+    data = os.urandom(100 * 1024)
+    workdir = tempfile.mkdtemp(prefix="sockshell-hosts-")
+    os.chmod(workdir, 0o777)
+    path = os.path.join(workdir, "data.bin")
+    with open(path, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o644)
+    commands = ["host add B", "link B mtu 1280", "on B create_server srv 10.99.0.2 8080",
+                "create_connection c 10.99.0.2 8080", "on B accept srv", "getpeername srv_1", "set packets on",
+                "recvall srv_1 > " + os.path.join(workdir, "got.bin") + " &", f"sendall c @{path}", "close c",
+                "wait 10", "sleep 0.1", "on nowhere socket x"]
+    try:
+        r = sockshell("--sandbox", as_nobody=True, stdin="\n".join(commands) + "\n")
+        lines = r.stdout.splitlines()
+        assert lines[0] == "host B: 10.99.0.2, linked to this session's 10.99.0.1", lines[:3]
+        assert "('10.99.0.1', " in lines[2], lines[:3]
+        data_segments = [int(m.group(1)) for m in (re.search(r"^10\.99\.0\.1\.\d+ > 10\.99\.0\.2\.8080: .*length (\d+)$", l)
+                                                   for l in lines) if m and int(m.group(1)) > 0]
+        assert sum(data_segments) == len(data), (sum(data_segments), len(data))
+        assert max(data_segments) <= 1240, max(data_segments)   # 1280 - IP 20 - TCP 20 (and options)
+        with open(os.path.join(workdir, "got.bin"), "rb") as f:
+            assert f.read() == data
+        assert r.stderr.endswith("<stdin>:13: NameError: no host 'nowhere': host add nowhere makes it\n"), r.stderr
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    r = sockshell("-c", "host add B")
+    assert r.stderr == "<command>:1: OSError: hosts exist only inside a sandbox: start sockshell --sandbox\n", r.stderr
+
+
+@test
 def test_set_packets_outside_a_sandbox_without_privilege_says_so():
     r = sockshell("-c", "set packets on", as_nobody=True)
     assert r.returncode == 1 and r.stdout == "", (r.returncode, r.stdout)

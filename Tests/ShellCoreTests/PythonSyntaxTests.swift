@@ -26,6 +26,16 @@ final class PythonSyntaxTests: XCTestCase {
         }
     }
 
+    func testANameThatIsAlsoACommandIsPythonWhenAssigned() {
+        // The textbooks' `host = 'localhost'`, though `host add B` is a command.
+        for line in ["host = 'localhost'", "host, port = srv.getsockname()", "link = 5", "host=''"] {
+            XCTAssertTrue(isPython(line), line)
+        }
+        for line in ["host add B", "link B mtu 1280", "on B socket s", "host == 1"] {
+            XCTAssertFalse(isPython(line), line)
+        }
+    }
+
     func testANameAloneIsPythonOnlyWhenKept() {
         let session = Session()
         XCTAssertFalse(isPython("addr", session))
