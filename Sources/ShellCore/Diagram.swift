@@ -15,6 +15,8 @@ enum TimelineEvent {
 final class Timeline {
     private(set) var events: [TimelineEvent] = []
     private var lastState: [String: String] = [:]
+    /// The host (`host add`) each socket `on HOST` made is on; the others are the session's.
+    var hostOf: [String: String] = [:]
     /// The most a timeline keeps: a diagram is for a lesson, not a transfer.
     static let limit = 20_000
 
@@ -30,8 +32,17 @@ final class Timeline {
         append(.state(socket: socket, name: state))
     }
 
-    /// The lifelines, in the order the sockets first appear.
+    /// The lifelines grouped by host (the session's sockets first, then
+    /// each host's), within a host in the order the sockets first appear.
     var lifelines: [String] {
+        let order = appearance
+        var hosts: [String] = []
+        for name in order { if let host = hostOf[name], !hosts.contains(host) { hosts.append(host) } }
+        return order.filter { hostOf[$0] == nil } + hosts.flatMap { host in order.filter { hostOf[$0] == host } }
+    }
+
+    /// The sockets in the order they first appear.
+    private var appearance: [String] {
         var names: [String] = []
         func add(_ name: String?) { if let name, !names.contains(name) { names.append(name) } }
         for event in events {
@@ -105,6 +116,9 @@ enum Diagram {
             out += "<g class=\"lifeline\" data-name=\"\(escaped(name))\">"
             out += "<rect x=\"\(x(name) - 80)\" y=\"10\" width=\"160\" height=\"28\" rx=\"4\" fill=\"#eef3fb\" stroke=\"#1f4e9a\"/>"
             out += "<text class=\"lifeline-name\" x=\"\(x(name))\" y=\"29\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">\(escaped(name))</text>"
+            if let host = timeline.hostOf[name] {
+                out += "<text class=\"lifeline-host\" x=\"\(x(name) + 78)\" y=\"50\" text-anchor=\"end\" font-size=\"11\" fill=\"#555\">on \(escaped(host))</text>"
+            }
             out += "<line x1=\"\(x(name))\" y1=\"38\" x2=\"\(x(name))\" y2=\"\(height - 10)\" stroke=\"#8899bb\" stroke-dasharray=\"4 3\"/></g>\n"
         }
         for (index, event) in timeline.events.enumerated() {

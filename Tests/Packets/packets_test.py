@@ -276,7 +276,7 @@ def test_a_second_host_with_an_mtu_of_1280_cuts_a_100_kib_sendall_into_small_seg
     commands = ["host add B", "link B mtu 1280", "on B create_server srv 10.99.0.2 8080",
                 "create_connection c 10.99.0.2 8080", "on B accept srv", "getpeername srv_1", "set packets on",
                 "recvall srv_1 > " + os.path.join(workdir, "got.bin") + " &", f"sendall c @{path}", "close c",
-                "wait 10", "sleep 0.1", "on nowhere socket x"]
+                "wait 10", "sleep 0.1", "on nowhere socket x", "export diagram " + os.path.join(workdir, "hosts.svg")]
     try:
         r = sockshell("--sandbox", as_nobody=True, stdin="\n".join(commands) + "\n")
         lines = r.stdout.splitlines()
@@ -289,6 +289,10 @@ def test_a_second_host_with_an_mtu_of_1280_cuts_a_100_kib_sendall_into_small_seg
         with open(os.path.join(workdir, "got.bin"), "rb") as f:
             assert f.read() == data
         assert r.stderr.endswith("<stdin>:13: NameError: no host 'nowhere': host add nowhere makes it\n"), r.stderr
+        # The diagram groups the lifelines by host: the session's first, then B's, marked.
+        svg = open(os.path.join(workdir, "hosts.svg")).read()
+        assert re.findall(r'class="lifeline-name"[^>]*>([^<]*)<', svg) == ["c", "srv", "srv_1"], svg[:400]
+        assert re.findall(r'class="lifeline-host"[^>]*>([^<]*)<', svg) == ["on B", "on B"], svg[:400]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     r = sockshell("-c", "host add B")

@@ -125,6 +125,10 @@ private func onHost(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     guard let command = bound.optionalText(1) else { throw call.arguments.usageError() }
     let line = ([command] + bound.repeated(2).map(\.text)).joined(separator: " ")
     let runner = call.runner
+    let session = call.session
+    let before = Set(session.entries.map(\.name))
+    // The sockets the command makes are the host's lifelines in a diagram.
+    defer { for entry in session.entries where !before.contains(entry.name) { session.timeline.hostOf[entry.name] = target.name } }
     do {
         let outcome = try Hosts.run(in: target) { try runner.run(line: line) }
         // The command reported its own error; `on` adds none.
