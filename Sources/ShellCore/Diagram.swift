@@ -25,6 +25,9 @@ final class Timeline {
         events.append(event)
     }
 
+    /// The state last marked on the socket's lifeline.
+    func state(of socket: String) -> String? { lastState[socket] }
+
     /// Marks the socket's TCP state when it changed since the last mark.
     func note(state: String, of socket: String) {
         guard lastState[socket] != state else { return }
@@ -76,19 +79,8 @@ func arrowLabel(_ line: String) -> String {
 }
 
 enum Diagram {
-    static func escaped(_ text: String) -> String {
-        var out = ""
-        for character in escapedLine(text) {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// A label: control characters escaped as everywhere, then HTML's own.
+    static func escaped(_ text: String) -> String { htmlEscaped(escapedLine(text)) }
 
     static func clipped(_ text: String, _ limit: Int) -> String {
         text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"

@@ -113,3 +113,19 @@ func formatTable(_ rows: [[String]]) -> String {
     }
     return String(decoding: text, as: UTF8.self)
 }
+
+/// Text for HTML and SVG: `&`, `<`, `>` and `"` as entities (the http
+/// server's pages and `export diagram`).
+func htmlEscaped(_ text: String) -> String {
+    var out = ""
+    for character in text {
+        switch character {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        default: out.append(character)
+        }
+    }
+    return out
+}

@@ -216,17 +216,10 @@ struct TcpdumpFormatter {
                 }
                 parts.append(text)
             case 8 where length == 10: parts.append("TS val \(u32(body)) ecr \(u32(body + 4))")
-            default: parts.append("unknown-\(kind) 0x" + bytes[body..<index + length].map { String(format2: $0) }.joined())
+            default: parts.append("unknown-\(kind) 0x" + bytes[body..<index + length].map(hexByte).joined())
             }
             index += length
         }
         return parts.joined(separator: ",")
-    }
-}
-
-private extension String {
-    init(format2 byte: UInt8) {
-        let digits = Array("0123456789abcdef")
-        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
     }
 }

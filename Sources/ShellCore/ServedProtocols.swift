@@ -150,7 +150,7 @@ final class Conversation {
     func peerClosed() {
         switch kind {
         case .welcome where !closesAfterSending && !inbox.isEmpty: answerWelcome(inbox)
-        case .hello where !inbox.isEmpty: answerHello(flush: true)
+        case .hello where !inbox.isEmpty: answerHello()
         default: break
         }
         closesAfterSending = true
@@ -171,7 +171,7 @@ final class Conversation {
 
     /// Each line is a message; so is what came without a newline, as the
     /// textbook's client sends each message in one `send`.
-    private func answerHello(flush: Bool = false) {
+    private func answerHello() {
         while !inbox.isEmpty, !closesAfterSending {
             var message: [UInt8]
             var ending = ""
@@ -191,7 +191,6 @@ final class Conversation {
             }
             queue(Array("hello,".utf8) + message + Array("!\(ending)".utf8))
         }
-        _ = flush
     }
 
     // MARK: Directories
@@ -322,10 +321,10 @@ final class Conversation {
             if Conversation.isDirectory(path + "/index.html") == false {
                 filePath = path + "/index.html"
             } else {
-                var body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of \(Conversation.htmlEscaped(decoded))</title></head>\n<body><h1>Index of \(Conversation.htmlEscaped(decoded))</h1>\n<ul>\n"
+                var body = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of \(htmlEscaped(decoded))</title></head>\n<body><h1>Index of \(htmlEscaped(decoded))</h1>\n<ul>\n"
                 for entry in Conversation.listing(path) {
                     let name = entry.name + (entry.isDirectory ? "/" : "")
-                    body += "<li><a href=\"\(Conversation.percentEncoded(name))\">\(Conversation.htmlEscaped(name))</a></li>\n"
+                    body += "<li><a href=\"\(Conversation.percentEncoded(name))\">\(htmlEscaped(name))</a></li>\n"
                 }
                 body += "</ul></body></html>\n"
                 return respondHTTP(200, "OK", type: "text/html; charset=utf-8", body: Array(body.utf8), head: method == "HEAD")
@@ -400,10 +399,6 @@ final class Conversation {
         return out
     }
 
-    private static func htmlEscaped(_ text: String) -> String {
-        text.replacingAll("&", "&amp;").replacingAll("<", "&lt;").replacingAll(">", "&gt;").replacingAll("\"", "&quot;")
-    }
-
     private static func formatted(_ format: String) -> String {
         var now = time(nil)
         var parts = tm()
@@ -416,10 +411,4 @@ final class Conversation {
     /// RFC 867 leaves the format free; this is its suggestion's, in UTC.
     static func daytime() -> String { formatted("%A, %B %d, %Y %H:%M:%S-UTC") + "\r\n" }
     static func httpDate() -> String { formatted("%a, %d %b %Y %H:%M:%S GMT") }
-}
-
-private extension String {
-    func replacingAll(_ target: String, _ replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 }

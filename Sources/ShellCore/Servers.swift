@@ -52,8 +52,8 @@ final class ServedClient {
         socket = nil
     }
 
-    /// Reads and writes what the socket is ready for, without waiting.
-    /// Nil while the connection goes on; else how it ended (nil error: closed cleanly).
+    /// Reads and writes what the socket is ready for, without waiting:
+    /// whether the connection ended, and its error (nil: closed cleanly).
     func step(readable: Bool, writable: Bool) -> (ended: Bool, error: Errno?) {
         guard let socket else { return (true, nil) }
         do {
@@ -155,7 +155,7 @@ public final class Server {
         }
     }
 
-    /// Accepts every connection waiting; nil when none is.
+    /// Accepts one waiting connection; nil when none waits.
     private func acceptOne() -> ServedClient? {
         guard let (socket, address) = try? listener.accept(timeout: 0) else { return nil }
         connections += 1

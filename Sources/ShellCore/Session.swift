@@ -128,9 +128,11 @@ public final class Session {
             let state = KernelView(entry.socket, local: local, peer: peer, hadConnection: entry.hadConnection).state
             if state.allSatisfy({ $0.isUppercase || $0 == "_" }) { timeline.note(state: state, of: entry.name) }
         }
-        // What the kernel keeps of the closed ones: FIN_WAIT_2, TIME_WAIT, then nothing.
-        guard !closedNames.isEmpty, let kernel = try? SocketDiagnostics.all() else { return }
-        for (pair, name) in closedNames {
+        // What the kernel keeps of the closed ones: FIN_WAIT_2, TIME_WAIT, then
+        // nothing; those marked CLOSED need no more asking.
+        let lingering = closedNames.filter { timeline.state(of: $0.value) != "CLOSED" }
+        guard !lingering.isEmpty, let kernel = try? SocketDiagnostics.all() else { return }
+        for (pair, name) in lingering {
             let found = kernel.first { $0.protocol == Int32(IPPROTO_TCP) && $0.localPort == pair.local && $0.remotePort == pair.peer }
             let state = found.map { TCPInfo.stateName($0.state) } ?? "CLOSED"
             timeline.note(state: state, of: name)

@@ -102,14 +102,6 @@ public enum Hosts {
         try inside(host.namespace) { try interface(host.remoteInterface, mtu: mtu) }
     }
 
-    private static func request(_ name: String) -> ifreq {
-        var request = ifreq()
-        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { bytes in
-            for (index, byte) in name.utf8.prefix(bytes.count - 1).enumerated() { bytes[index] = byte }
-        }
-        return request
-    }
-
     private static func control(_ body: (Int32) throws -> Void) throws {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failed(reason: "socket: \(Errno.current.message)") }
@@ -120,7 +112,7 @@ public enum Hosts {
     /// An address with a /30 mask, the link up, offloads off.
     private static func configure(_ name: String, address: String) throws {
         try control { fd in
-            var request = request(name)
+            var request = Sandbox.interfaceRequest(name)
             var sin = sockaddr_in()
             sin.sin_family = sa_family_t(AF_INET)
             inet_pton(AF_INET, address, &sin.sin_addr)
@@ -146,7 +138,7 @@ public enum Hosts {
 
     private static func interface(_ name: String, mtu: Int) throws {
         try control { fd in
-            var request = request(name)
+            var request = Sandbox.interfaceRequest(name)
             request.ifr_ifru.ifru_mtu = Int32(mtu)
             guard ioctl(fd, UInt(SIOCSIFMTU), &request) == 0 else {
                 throw Failed(reason: "SIOCSIFMTU \(name) \(mtu): \(Errno.current.message)")
@@ -159,7 +151,7 @@ public enum Hosts {
         try control { fd in
             for command: UInt32 in [0x1F, 0x24, 0x2C] {
                 var value = (command, UInt32(0))
-                var request = request(name)
+                var request = Sandbox.interfaceRequest(name)
                 let result = withUnsafeMutablePointer(to: &value) { pointer -> Int32 in
                     request.ifr_ifru.ifru_data = UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: CChar.self)
                     return ioctl(fd, UInt(0x8946), &request)

@@ -66,15 +66,21 @@ public enum Sandbox {
         return bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == bytes.count
     }
 
+    /// An `ifreq` naming the interface, for the SIOCGIF/SIOCSIF ioctls.
+    static func interfaceRequest(_ name: String) -> ifreq {
+        var request = ifreq()
+        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { bytes in
+            for (index, byte) in name.utf8.prefix(bytes.count - 1).enumerated() { bytes[index] = byte }
+        }
+        return request
+    }
+
     /// Sets IFF_UP on an interface. The corresponding C function is `ioctl` (SIOCSIFFLAGS).
     public static func bringUp(_ interface: String) throws {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Refused(reason: "socket: \(Errno.current.message)") }
         defer { _ = close(fd) }
-        var request = ifreq()
-        withUnsafeMutableBytes(of: &request.ifr_ifrn.ifrn_name) { name in
-            for (index, byte) in interface.utf8.prefix(name.count - 1).enumerated() { name[index] = byte }
-        }
+        var request = interfaceRequest(interface)
         guard ioctl(fd, UInt(SIOCGIFFLAGS), &request) == 0 else {
             throw Refused(reason: "SIOCGIFFLAGS \(interface): \(Errno.current.message)")
         }

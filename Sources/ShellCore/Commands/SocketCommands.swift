@@ -270,17 +270,18 @@ private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     return .tuple([list(readable), list(writable)])
 }
 
-/// A row of the `sockets` table for a socket a server holds.
-private func serverRow(_ name: String, _ socket: Socket, hadConnection: Bool, sent: Int = 0, received: Int = 0,
-                       options: String = "-") -> [String] {
+/// A row of the `sockets` table: a session's socket, or one a server holds.
+private func socketRow(_ name: String, _ socket: Socket, hadConnection: Bool, timeout: String, sent: Int, received: Int,
+                       options: String) -> [String] {
     let localAddress = (try? socket.localAddress()) ?? nil
     let peerAddress = (try? socket.peerAddress()) ?? nil
+    // A peer's Unix path is one cell: a newline in it cannot forge a row.
     let local = localAddress.map { escapedLine(addressValue($0).str) } ?? "-"
     let remote = peerAddress.map { escapedLine(addressValue($0).str) } ?? "-"
     let view = KernelView(socket, local: localAddress, peer: peerAddress, hadConnection: hadConnection)
     return [name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type), view.state,
             view.receiveQueue, view.sendQueue, local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
-            "-", String(sent), String(received), options]
+            timeout, String(sent), String(received), options.isEmpty ? "-" : options]
 }
 
 private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value? {
@@ -289,28 +290,21 @@ private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value
     var rows = [["name", "fd", "family", "type", "state", "recv-q", "send-q", "local", "remote", "timeout", "sent", "received", "options"]]
     rows.reserveCapacity(call.session.entries.count + 1)
     for entry in call.session.entries {
-        let socket = entry.socket
-        let localAddress = (try? socket.localAddress()) ?? nil
-        let peerAddress = (try? socket.peerAddress()) ?? nil
-        // A peer's Unix path is one cell: a newline in it cannot forge a row.
-        let local = localAddress.map { escapedLine(addressValue($0).str) } ?? "-"
-        let remote = peerAddress.map { escapedLine(addressValue($0).str) } ?? "-"
-        let view = KernelView(socket, local: localAddress, peer: peerAddress, hadConnection: entry.hadConnection)
-        let options = entry.optionsSet.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
-        rows.append([entry.name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type),
-                     view.state, view.receiveQueue, view.sendQueue, local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
-                     socket.timeout.map(pythonFloatRepr) ?? "None", String(entry.bytesSent), String(entry.bytesReceived),
-                     options.isEmpty ? "-" : options])
+        rows.append(socketRow(entry.name, entry.socket, hadConnection: entry.hadConnection,
+                              timeout: entry.socket.timeout.map(pythonFloatRepr) ?? "None", sent: entry.bytesSent,
+                              received: entry.bytesReceived,
+                              options: entry.optionsSet.map { "\($0.name)=\($0.value)" }.joined(separator: ",")))
     }
     // A server's listening socket, then each client it holds (`web/3`):
     // theirs, not the session's, so no command takes them.
     for server in servers {
-        rows.append(serverRow(server.name, server.listener, hadConnection: false,
+        rows.append(socketRow(server.name, server.listener, hadConnection: false, timeout: "-", sent: 0, received: 0,
                               options: "serve \(server.kind.rawValue) \(server.model.rawValue)"))
         for client in server.clients {
             let name = "\(server.name)/\(client.number)"
             if let socket = client.socket {
-                rows.append(serverRow(name, socket, hadConnection: true, sent: client.sent, received: client.received))
+                rows.append(socketRow(name, socket, hadConnection: true, timeout: "-", sent: client.sent,
+                                      received: client.received, options: ""))
             } else {
                 rows.append([name, "-", "AF_INET", "SOCK_STREAM", "-", "-", "-", "-", escapedLine(client.peer), "-", "-", "-",
                              "process \(client.pid)"])
