@@ -119,3 +119,28 @@ def test_interact_ends_when_the_peer_closes():
     finally:
         peer.close()
         term.close()
+
+
+def test_interact_sends_a_pasted_burst_line_by_line_and_ctrl_c_drops_a_half_typed_line():
+    peer = LinePeer()
+    term = Screen(ENV, columns=120)
+    try:
+        start_interact(term, peer)
+        # A bracketed paste of two lines, as a terminal sends it.
+        term.send("\x1b[200~alpha\nbeta\n\x1b[201~")
+        term.wait_for_line("ALPHA")
+        term.wait_for_line("BETA")
+        # Typed fast, then Ctrl-C mid-line: the line is dropped, nothing sent,
+        # and the socket's prompt stays.
+        term.send("never sent")
+        term.wait_for(lambda rows: rows[-1] == "c> never sent", what="the half-typed line")
+        term.send("\x03")
+        term.wait_for(lambda rows: rows[-1] == "c>", what="a fresh c> prompt after Ctrl-C")
+        term.send("gamma\r")
+        term.wait_for_line("GAMMA")
+        assert bytes(peer.received) == b"alpha\nbeta\ngamma\n", bytes(peer.received)
+        term.send("\x1d")
+        term.prompt_ready()
+    finally:
+        peer.close()
+        term.close()
