@@ -23,9 +23,15 @@ let package = Package(
             pkgConfig: "readline",
             providers: [.apt(["libreadline-dev"])]
         ),
+        // OpenSSL's libssl, which CPython's ssl module uses too, for the tls commands.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Linux headers the Glibc module leaves out (epoll), for SocketCore.
         .systemLibrary(name: "CLinux"),
-        .target(name: "SocketCore", dependencies: ["CLinux"], swiftSettings: releaseSettings + warningsAsErrors),
+        .target(name: "SocketCore", dependencies: ["CLinux", "COpenSSL"], swiftSettings: releaseSettings + warningsAsErrors),
         .target(name: "ShellCore", dependencies: ["SocketCore"], swiftSettings: releaseSettings + warningsAsErrors),
         .executableTarget(name: "sockshell", dependencies: ["ShellCore", "CReadline"], swiftSettings: warningsAsErrors),
         // libFuzzer harness (Tests/Fuzz/README.md); built plainly it replays the inputs it is given.

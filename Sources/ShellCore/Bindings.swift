@@ -262,7 +262,7 @@ extension Arguments: ParameterReader {
             let source = try data(label)
             return .data(isEmpty ? source : .bytes(try source.load()))
         case .sockets: return .sockets(try sockets(label))
-        case .any, .job: return .argument(try next())
+        case .any, .job, .tlsOption: return .argument(try next())
         }
     }
 

@@ -1,6 +1,6 @@
 /// The groups `help` lists commands in.
 public enum CommandGroup: String, CaseIterable {
-    case sockets, data, options, resolver, shell
+    case sockets, data, options, resolver, tls, shell
 }
 
 /// One parameter of a command, declared once: the usage line, `help`, the
@@ -22,6 +22,8 @@ public struct Parameter: Equatable {
         /// A duration in seconds (`sleep`, `select`); None only if the parameter takes it.
         case seconds
         case bool
+        /// `server_hostname=HOST` and the other keywords of `tls` and `tls_server`.
+        case tlsOption
         /// Anything else: a word or a value the command reads its own way.
         case any
 
@@ -29,6 +31,7 @@ public struct Parameter: Equatable {
         public var completionName: String {
             switch self {
             case .newName: return "newname"
+            case .tlsOption: return "tlsoption"
             case .sockets: return "socket"
             case .integer, .timeout, .seconds, .bool, .any: return "-"
             default: return String(describing: self)

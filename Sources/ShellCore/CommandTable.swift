@@ -1,7 +1,7 @@
 /// The one table of commands, sorted by name: dispatch, `help` and tab
 /// completion all read it, so they cannot drift apart.
 public enum CommandTable {
-    public static let all: [Command] = (socketCommands + dataCommands + optionCommands + resolverCommands + shellCommands + teachingCommands + jobCommands + serveCommands + packetCommands)
+    public static let all: [Command] = (socketCommands + dataCommands + optionCommands + resolverCommands + shellCommands + teachingCommands + jobCommands + serveCommands + packetCommands + tlsCommands)
         .sorted { $0.name < $1.name }
 
     private static let byName: [String: Command] = {

@@ -91,6 +91,7 @@ private struct Situation {
         "getpeername", "fileno", "send", "sendall", "sendline", "sendto", "sendfile", "recv", "recvfrom",
         "recvline", "recvuntil", "recvall", "setsockopt", "getsockopt", "settimeout", "gettimeout",
         "setblocking", "getblocking", "socket", "socketpair", "create_connection", "create_server",
+        "tls", "tls_server", "unwrap", "tlsinfo",
     ]
     /// Where the address starts in each command that takes one.
     static let addressIndex: [String: Int] = [
@@ -954,6 +955,8 @@ private func typeNote(_ error: ShellError, _ s: Situation) -> Note {
     let n = s.name
     let message = error.message
     switch error.type {
+    case _ where error.type.hasPrefix("ssl.") || (error.type == "TimeoutError" && message.contains("_ssl.c")):
+        return sslNote(error, s)
     case "TimeoutError" where s.command == "wait":
         return Note(happened: "wait gave up after its TIMEOUT, and the job it waited for is still running: \(sentence(message))",
                     causes: ["The job is waiting for its peer: an accept with no client yet, a recv with nothing sent"],
@@ -1072,6 +1075,81 @@ private func typeNote(_ error: ShellError, _ s: Situation) -> Note {
                     causes: ["See the message above"],
                     tries: ["`help \(s.command.isEmpty ? "COMMAND" : s.command)`"] + s.manPages)
     }
+}
+
+/// The TLS errors, by what OpenSSL said: the certificate checks, a peer
+/// that does not speak TLS, one that went away, and the timeouts.
+private func sslNote(_ error: ShellError, _ s: Situation) -> Note {
+    let n = s.name
+    let message = error.message
+    let wrapped = s.command == "tls" || s.command == "tls_server"
+    let closed = wrapped ? " As Python's wrap_socket does, sockshell closed \(n) when the handshake failed: connect again before the next try." : ""
+    let showCertificate = "`openssl s_client -connect HOST:PORT -servername HOST -showcerts` prints the certificates the server sends"
+    if message.contains("self-signed certificate") || message.contains("self signed certificate") {
+        return Note(happened: "The server sent a certificate that signs itself, and no certificate the client trusts vouches for it: the handshake stopped before any data was sent.\(closed)",
+                    causes: ["A test or internal server with a certificate made for it (`certificate make`, `openssl req -x509`)",
+                             "Someone between you and the server answered with a certificate of their own"],
+                    tries: ["Trust exactly that certificate: `tls \(n) cafile=CERT.pem` (the file the server uses)",
+                            "Only to look around, never for real data: `tls \(n) verify=False`", showCertificate])
+    }
+    if message.contains("Hostname mismatch") || message.contains("IP address mismatch") {
+        return Note(happened: "The certificate is genuine, but it names other hosts than the one the client asked for (server_hostname), so the client cannot know it reached the right server.\(closed)",
+                    causes: ["The name you connected with is not in the certificate's subjectAltName (an IP address where the certificate lists names, or the reverse)",
+                             "server_hostname= was given a different name than the server's"],
+                    tries: ["`tls \(n) server_hostname=NAME` with a name the certificate lists; `tlsinfo` after a `verify=False` handshake shows them under subjectAltName",
+                            "`certificate make CERT KEY HOST` makes a certificate for the name you use"])
+    }
+    if message.contains("certificate has expired") || message.contains("certificate is not yet valid") {
+        return Note(happened: "The certificate is outside the dates it is valid for (notBefore to notAfter), judged by this machine's clock.\(closed)",
+                    causes: ["The server's certificate was not renewed in time", "This machine's clock is wrong (`date` shows it)"],
+                    tries: ["Renew the server's certificate (`certificate make CERT KEY HOST` for a test one)",
+                            "`tls \(n) verify=False` then `tlsinfo \(n)` to read its dates (look only)"])
+    }
+    if message.contains("unable to get local issuer certificate") || message.contains("unable to get issuer certificate") {
+        return Note(happened: "The server's certificate was signed by a certificate authority the client does not trust: it is not in the system's store (/etc/ssl/certs) or in cafile=.\(closed)",
+                    causes: ["A private CA (a company's, a test's) signed it", "The server does not send the intermediate certificate between its own and the root"],
+                    tries: ["`tls \(n) cafile=CA.pem` with the CA's certificate", showCertificate])
+    }
+    if error.type == "ssl.SSLCertVerificationError" {
+        return Note(happened: "The client could not verify the server's certificate: \(sentence(message))\(closed)",
+                    causes: ["The certificate or its chain is not one the client can trust"],
+                    tries: ["`tls \(n) cafile=CA.pem` with the certificate that signed it", showCertificate])
+    }
+    if message.contains("WRONG_VERSION_NUMBER") {
+        return Note(happened: "The first bytes the peer answered with are not a TLS record: it speaks something else on that port (plain HTTP, SMTP before STARTTLS, ...).\(closed)",
+                    causes: ["The port is the plain-text one (80 rather than 443)", "The protocol starts in clear text and switches to TLS on request (STARTTLS)"],
+                    tries: ["Talk to it without TLS: `recv \(n)` or `sendall \(n) ...` on a fresh connection", "Connect to the TLS port instead"])
+    }
+    if error.type == "ssl.SSLEOFError" {
+        return Note(happened: "The peer closed the TCP connection in the middle of TLS, without the close_notify alert that ends a TLS stream properly.\(closed)",
+                    causes: ["The server refused the handshake without saying why (no shared protocol version or cipher, or it wanted a client certificate)",
+                             "The server crashed or was stopped", "A middlebox cut the connection"],
+                    tries: ["`set trace on` then try again: the TLS messages show how far the handshake got", "Look at the server's log"])
+    }
+    if error.type == "ssl.SSLZeroReturnError" {
+        return Note(happened: "The peer ended TLS with close_notify, and this side had already begun its own close: no more data can go either way over TLS.",
+                    causes: ["unwrap timed out waiting for the peer's close_notify, and it came later"],
+                    tries: ["`unwrap \(n)` again finishes the close and gives the plain socket back", "`close \(n)`"])
+    }
+    if error.type == "ssl.SSLWantReadError" || error.type == "ssl.SSLWantWriteError" {
+        return Note(happened: "\(n) is non-blocking (timeout 0), and the TLS call needs more bytes from the peer (or room to send) before it can finish.",
+                    causes: ["`setblocking \(n) False` or `settimeout \(n) 0` made every call return at once"],
+                    tries: ["`select [\(n)] [] 5` waits until it is readable, then try again", "`settimeout \(n) 5` waits inside the call"])
+    }
+    if error.type == "TimeoutError" {
+        return Note(happened: "The peer accepted the TCP connection but did not answer the ClientHello within \(n)'s timeout.\(closed)",
+                    causes: ["The server does not speak TLS and waits for the client to speak first (a plain protocol)", "The server is overloaded or stuck"],
+                    tries: ["`settimeout \(n) 30` before `tls` waits longer", "Try the port without TLS: `recv \(n)` after connecting"])
+    }
+    if message.contains("PEM lib") || message.contains("NO_CERTIFICATE_OR_CRL_FOUND") || message.contains("KEY_VALUES_MISMATCH") {
+        return Note(happened: "OpenSSL could not load the certificate or key file: \(sentence(message))",
+                    causes: ["The file is not PEM (it should start with -----BEGIN CERTIFICATE----- or -----BEGIN PRIVATE KEY-----)",
+                             "CERT and KEY are swapped, or the key belongs to another certificate (KEY_VALUES_MISMATCH)"],
+                    tries: ["`certificate make CERT KEY` writes a matching pair", "`openssl x509 -in CERT -noout -text` shows what a file holds"])
+    }
+    return Note(happened: "OpenSSL refused the TLS call: \(sentence(message))",
+                causes: ["The two sides could not agree (protocol version, cipher, ALPN), or one of them broke the protocol"],
+                tries: ["`set trace on` then try again: the TLS messages show how far it got", "`help \(s.command.isEmpty ? "tls" : s.command)`"])
 }
 
 private func timeoutNote(_ s: Situation) -> Note {

@@ -422,6 +422,15 @@ public struct Lexer {
         return ParsedCommand(name: name, arguments: arguments, redirect: redirect, source: text(from: start, to: end))
     }
 
+    /// `name=...`: an identifier, then `=`.
+    private static func isKeywordWord<Word: Collection>(_ word: Word) -> Bool where Word.Element == UInt8 {
+        guard let equals = word.firstIndex(of: UInt8(ascii: "=")), equals > word.startIndex else { return false }
+        return word[word.startIndex..<equals].allSatisfy { byte in
+            byte == UInt8(ascii: "_") || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+        }
+    }
+
     /// Whether a byte ends a bare word: one of ` \t\r\n;#()[],'">`. Two
     /// 64-bit masks over ASCII, so the test is a shift, not a table lookup
     /// behind a lazy global.
@@ -492,6 +501,13 @@ public struct Lexer {
             // brackets, say) would otherwise be an empty word, for ever.
             guard position > start else {
                 throw ShellError.syntax("invalid syntax: unexpected '\(Character(Unicode.Scalar(byte)))'", column: column)
+            }
+            // `alpn=h2,http/1.1`: after `key=`, outside brackets, a comma
+            // joins the value's parts (it would be a syntax error anyway).
+            if nesting == 0, current == UInt8(ascii: ","), Lexer.isKeywordWord(bytes[start..<position]) {
+                while position < bytes.count, !Lexer.isWordStop(bytes[position]) || bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                }
             }
             let word = text(from: start)
             let wordColumn = column(at: start)

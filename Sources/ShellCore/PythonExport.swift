@@ -1568,7 +1568,7 @@ extension Reader: ParameterReader {
         case .bool: return .source(try boolean(label))
         case .data: return .data(try data(label))
         case .setting: return .plain(try Reader.plainText(try next(), label: label, usage: command.usageLine))
-        case .any, .job: return .argument(try next())
+        case .any, .job, .tlsOption: return .argument(try next())
         case .host, .service, .protocol, .path, .command: return .source(try text(label))
         }
     }

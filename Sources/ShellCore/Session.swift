@@ -19,6 +19,11 @@ public final class SocketEntry {
     /// The job using the socket (`accept srv &`), or 0: other commands that
     /// would race it are refused until it ends.
     public internal(set) var busyJob = 0
+    /// The HOST given to `connect` or `create_connection`: `tls` checks the
+    /// certificate against it when no server_hostname= is given.
+    var connectedHost: String?
+    /// How `tls` or `tls_server` wrapped the socket, for `export python`.
+    var tlsSettings: TLSSettings?
 
     func noteOption(_ name: String, _ value: String) {
         if let index = optionsSet.firstIndex(where: { $0.name == name }) {

@@ -52,7 +52,63 @@ public struct ShellError: Error, Equatable {
         case is AddressFamilyMismatch: self.init("OSError", "address family mismatched")
         case is UnixPathTooLong: self.init("OSError", "AF_UNIX path too long")
         case is WildcardAmbiguous: self.init("OSError", "wildcard resolved to multiple address")
+        case let tls as TLSError: self = ShellError.ssl(tls)
+        case let timeout as TLSTimeout: self = ShellError.sslTimeout(timeout)
+        case let state as TLSStateError: self.init("ValueError", state.message)
         default: self.init("OSError", "\(error)")
+        }
+    }
+}
+
+extension ShellError {
+    /// The line of CPython 3.11.7's `_ssl.c` that raises each call's error:
+    /// its messages end with it, `(_ssl.c:1006)`.
+    static func sslLine(_ operation: TLSOperation) -> Int {
+        switch operation {
+        case .handshake: return 1006
+        case .read: return 2580
+        case .write: return 2427
+        case .shutdown: return 2706
+        case .loadCertificate: return 3905
+        case .loadKey: return 3926
+        case .checkKey: return 3932
+        case .loadVerifyLocations: return 4154
+        case .context: return 3137
+        }
+    }
+
+    /// An OpenSSL error as `fill_and_set_sslerror` words it:
+    /// `[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)`.
+    static func ssl(_ error: TLSError) -> ShellError {
+        let type: String
+        var verify: String?
+        switch error.kind {
+        case .zeroReturn: type = "ssl.SSLZeroReturnError"
+        case .wantRead: type = "ssl.SSLWantReadError"
+        case .wantWrite: type = "ssl.SSLWantWriteError"
+        case .eof: type = "ssl.SSLEOFError"
+        case .syscall: type = "ssl.SSLSyscallError"
+        case .ssl: type = "ssl.SSLError"
+        case .certificateVerify(_, let message): type = "ssl.SSLCertVerificationError"; verify = message
+        }
+        let line = " (_ssl.c:\(sslLine(error.operation)))"
+        let message: String
+        switch (error.library, error.reason, verify) {
+        case (let library?, let reason?, let verify?): message = "[\(library): \(reason)] \(error.text): \(verify)" + line
+        case (let library?, let reason?, nil): message = "[\(library): \(reason)] \(error.text)" + line
+        case (let library?, nil, _): message = "[\(library)] \(error.text)" + line
+        default: message = error.text + line
+        }
+        return ShellError(type, message)
+    }
+
+    /// CPython's TimeoutError for each TLS call; only the handshake's names its line.
+    static func sslTimeout(_ timeout: TLSTimeout) -> ShellError {
+        switch timeout.operation {
+        case .handshake: return ShellError("TimeoutError", "_ssl.c:989: The handshake operation timed out")
+        case .write: return ShellError("TimeoutError", "The write operation timed out")
+        case .shutdown where timeout.writing: return ShellError("TimeoutError", "The write operation timed out")
+        default: return ShellError("TimeoutError", "The read operation timed out")
         }
     }
 }

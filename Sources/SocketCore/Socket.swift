@@ -19,6 +19,11 @@ public final class Socket {
 
     public var isClosed: Bool { fileDescriptor < 0 }
 
+    /// The TLS connection the socket's bytes go through, after `tls` or
+    /// `tls_server`: every send and receive below is then SSL_write and
+    /// SSL_read, with the same timeouts and Ctrl-C.
+    public private(set) var tls: TLSStream?
+
     private func noteTaken(_ count: Int, flags: Int32) {
         if flags & Int32(MSG_PEEK) == 0 { bytesTaken += count }
     }
@@ -59,6 +64,8 @@ public final class Socket {
         guard fileDescriptor >= 0 else { return }
         let fd = fileDescriptor
         fileDescriptor = -1
+        // As SSLSocket.close: no close_notify, the connection just ends.
+        tls = nil
         // close(2) must not be retried on EINTR: the descriptor is gone either way.
         if Sys.close(fd) < 0 && errno != EINTR { throw Errno.current }
     }
@@ -158,7 +165,8 @@ public final class Socket {
     /// Sends what the kernel takes of `bytes` now; waits for room first when
     /// there is none. The corresponding C function is `send`.
     public func send(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0) throws -> Int {
-        try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout), flags: flags) {
+        if let tls { return try tls.write(bytes, deadline: deadline(after: timeout), nonBlocking: timeout == 0) }
+        return try retryingWhenReady(Int16(POLLOUT), deadline: deadline(after: timeout), flags: flags) {
             Sys.send($0, bytes.baseAddress, bytes.count, flags | Int32(MSG_NOSIGNAL))
         }
     }
@@ -166,6 +174,18 @@ public final class Socket {
     /// Sends every byte, the timeout counting for the whole call as in CPython
     /// 3.5+. `sent` counts what went out even when the call fails part way.
     public func sendAll(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0, sent: inout Int) throws {
+        if let tls {
+            // As SSLSocket.sendall: one send after another, each with the
+            // whole timeout; in pieces, so `sent` tells how far it got.
+            var offset = 0
+            repeat {
+                let piece = UnsafeRawBufferPointer(rebasing: bytes[offset..<min(bytes.count, offset + Socket.tlsPiece)])
+                let count = try tls.write(piece, deadline: deadline(after: timeout), nonBlocking: timeout == 0)
+                offset += count
+                sent += count
+            } while offset < bytes.count
+            return
+        }
         let callDeadline = deadline(after: timeout)
         var offset = 0
         while offset < bytes.count || bytes.isEmpty {
@@ -191,6 +211,14 @@ public final class Socket {
     /// The corresponding C function is `recv`.
     public func receive(upTo count: Int, flags: Int32 = 0) throws -> [UInt8] {
         if count == 0 { _ = try openDescriptor(); return [] }
+        if let tls {
+            let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                initialized = try tls.read(into: UnsafeMutableRawBufferPointer(buffer), deadline: deadline(after: timeout),
+                                           nonBlocking: timeout == 0)
+            }
+            noteTaken(bytes.count, flags: 0)
+            return bytes
+        }
         var length = 0
         let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             length = try retryingWhenReady(Int16(POLLIN), deadline: deadline(after: timeout), flags: flags) {
@@ -212,6 +240,11 @@ public final class Socket {
     /// Receives into caller-owned memory, for the bulk paths that must not
     /// allocate per call. The corresponding C function is `recv`.
     public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0, deadline callDeadline: Double?) throws -> Int {
+        if let tls {
+            let count = try tls.read(into: buffer, deadline: callDeadline, nonBlocking: timeout == 0)
+            noteTaken(count, flags: 0)
+            return count
+        }
         let count = try retryingWhenReady(Int16(POLLIN), deadline: callDeadline) {
             Sys.recv($0, buffer.baseAddress, buffer.count, flags)
         }
@@ -255,6 +288,8 @@ public final class Socket {
     /// The corresponding C function is `splice`.
     public func receiveAll(intoFile fileFD: Int32, received: inout Int, unwritten: inout [UInt8]) throws -> Bool {
         let fd = try openDescriptor()
+        // The kernel holds only ciphertext: TLS bytes are decrypted here.
+        if tls != nil { return false }
         var pipeFDs: [Int32] = [-1, -1]
         guard Sys.pipe(&pipeFDs) == 0 else { return false }
         defer { _ = Sys.close(pipeFDs[0]); _ = Sys.close(pipeFDs[1]) }
@@ -356,7 +391,37 @@ public final class Socket {
     /// The corresponding C function is `shutdown`.
     public func shutdown(how: Int32) throws {
         let fd = try openDescriptor()
+        // As SSLSocket.shutdown: the TLS layer is dropped, without close_notify.
+        tls = nil
         _ = try valueOrErrno { Sys.shutdown(fd, how) }
+    }
+
+    // MARK: TLS
+
+    /// What one SSL_write in a sendall carries at most.
+    static let tlsPiece = 1 << 20
+
+    /// The context and connection for `settings`, files loaded; nothing sent yet.
+    public func prepareTLS(_ settings: TLSSettings) throws -> TLSStream {
+        let fd = try openDescriptor()
+        let stream = try TLSStream(fd: fd, settings: settings)
+        stream.messageSink = { SyscallTrace.note($0) }
+        return stream
+    }
+
+    /// The handshake, as `SSLContext.wrap_socket` makes it with
+    /// `do_handshake_on_connect`; after it the socket's bytes are TLS.
+    public func handshakeTLS(_ stream: TLSStream) throws {
+        try stream.handshake(deadline: deadline(after: timeout), nonBlocking: timeout == 0)
+        tls = stream
+    }
+
+    /// `SSLSocket.unwrap`: the TLS close, after which the socket is plain again.
+    public func stopTLS() throws {
+        _ = try openDescriptor()
+        guard let stream = tls else { throw TLSStateError(message: "No SSL wrapper around the socket") }
+        try stream.shutdown(deadline: deadline(after: timeout), nonBlocking: timeout == 0)
+        tls = nil
     }
 
     // MARK: Options

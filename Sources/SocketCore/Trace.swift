@@ -10,6 +10,16 @@ public enum SyscallTrace {
 
     @inline(__always) static var isOn: Bool { sink != nil }
 
+    /// A line that is not a system call (a TLS message), to the same place.
+    static func note(_ line: String) {
+        guard let sink else { return }
+        if let context = WaitContext.current {
+            context.traceSink?(line)
+            return
+        }
+        sink(line)
+    }
+
     static func emit(_ name: String, _ arguments: [String], result: Int, hex: Bool = false, errorNumber: Int32 = 0, suffix: String = "") {
         guard let sink else { return }
         var line = "\(name)(\(arguments.joined(separator: ", "))) = "

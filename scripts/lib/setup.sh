@@ -12,6 +12,15 @@ ensure_readline() {
     ensure_package libreadline-dev pkg-config
 }
 
+# OpenSSL's libssl, which the tls commands use (as CPython's ssl module does).
+ensure_openssl() {
+    if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl; then
+        return 0
+    fi
+    echo "sockshell setup: installing libssl-dev (pkg-config cannot find openssl)" >&2
+    ensure_package libssl-dev pkg-config
+}
+
 # Installs Debian packages with apt-get (sudo when not root).
 ensure_package() {
     local sudo=""

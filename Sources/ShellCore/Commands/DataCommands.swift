@@ -74,10 +74,18 @@ func checkBufferSize(_ size: Int, caller: String) throws {
     if size > 1 << 40 { throw ShellError("MemoryError", "") }
 }
 
+/// What Python's SSLSocket refuses that a plain socket takes.
+private func checkTLS(_ entry: SocketEntry, flags: Int32 = 0, call: String, method: Bool = false) throws {
+    guard entry.socket.tls != nil else { return }
+    if method { throw ShellError.value("\(call) not allowed on instances of <class 'ssl.SSLSocket'>") }
+    if flags != 0 { throw ShellError.value("non-zero flags not allowed in calls to \(call)() on <class 'ssl.SSLSocket'>") }
+}
+
 private func send(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let entry = bound.socket(0)
     let bytes = try bound.data(1).load()
     let flags = bound.optionalConstant(2) ?? 0
+    try checkTLS(entry, flags: flags, call: "send")
     let count = try bytes.withUnsafeBytes { try entry.socket.send($0, flags: flags) }
     entry.bytesSent += count
     return .int(count)
@@ -121,6 +129,7 @@ private func sendAll(_ call: inout Call, _ bound: Bindings, newline: Bool) throw
 
 private func sendTo(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let entry = bound.socket(0)
+    try checkTLS(entry, call: "sendto", method: true)
     let bytes = try bound.data(1).load()
     let count = try bytes.withUnsafeBytes { try entry.socket.send($0, to: bound.address(2)) }
     entry.bytesSent += count
@@ -146,6 +155,20 @@ private func sendFile(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     guard entry.socket.timeout != 0 else { throw ShellError.value("non-blocking sockets are not supported") }
     var sent = 0
     defer { entry.bytesSent += sent }
+    if entry.socket.tls != nil {
+        // The kernel cannot encrypt: as SSLSocket.sendfile, the file goes
+        // through send, a piece at a time.
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while sent < size {
+            let count: Int
+            do { count = try chunk.withUnsafeMutableBytes { try Files.read(fd, into: $0) } } catch let error as Errno {
+                throw fileError(error, path)
+            }
+            if count == 0 { break }
+            try chunk.withUnsafeBytes { try entry.socket.sendAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), sent: &sent) }
+        }
+        return .int(sent)
+    }
     try entry.socket.sendFile(from: fd, offset: 0, count: size, sent: &sent)
     return .int(sent)
 }
@@ -155,6 +178,7 @@ private func receive(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let size = bound.optionalInteger(1) ?? 4096
     let flags = bound.optionalConstant(2) ?? 0
     try checkBufferSize(size, caller: "recv")
+    try checkTLS(entry, flags: flags, call: "recv")
     if flags & Int32(MSG_PEEK) == 0 { call.receivedFrom = entry }
     if entry.pending.count > 0 {
         return .bytes(entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0))
@@ -169,6 +193,7 @@ private func receiveFrom(_ call: inout Call, _ bound: Bindings) throws -> Value?
     let size = bound.optionalInteger(1) ?? 4096
     let flags = bound.optionalConstant(2) ?? 0
     try checkBufferSize(size, caller: "recvfrom")
+    try checkTLS(entry, call: "recvfrom", method: true)
     if entry.pending.count > 0 {
         let bytes = entry.pending.take(size, consume: flags & Int32(MSG_PEEK) == 0)
         // The buffered bytes were read by recv, which asks for no address:

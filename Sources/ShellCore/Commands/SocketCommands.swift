@@ -135,7 +135,9 @@ private func createConnection(_ call: inout Call, _ bound: Bindings) throws -> V
         do {
             let socket = try Socket(family: answer.family, type: answer.type, proto: answer.proto, timeout: timeout)
             try socket.connect(address)
-            call.session.add(socket, as: name).hadConnection = true
+            let entry = call.session.add(socket, as: name)
+            entry.hadConnection = true
+            entry.connectedHost = target.host
             return nil
         } catch let interrupted as Interrupted {
             throw interrupted
@@ -213,6 +215,7 @@ private func connect(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let entry = bound.socket(0)
     try entry.socket.connect(bound.address(1))
     entry.hadConnection = true
+    entry.connectedHost = call.arguments.writtenHost(at: 1)
     return nil
 }
 
@@ -255,7 +258,7 @@ private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
 
     // A socket with bytes already read is ready whatever the kernel says;
     // then the others are asked without waiting, so every ready one is listed.
-    let anyBuffered = readers.contains { $0.bufferedCount > 0 }
+    let anyBuffered = readers.contains { $0.bufferedCount > 0 || ($0.socket.tls?.pending ?? 0) > 0 }
     let requests = readers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLIN)) }
         + writers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLOUT)) }
     var ready = [Int16](repeating: 0, count: requests.count)
@@ -264,7 +267,9 @@ private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     } catch is TimeoutExpired {
         // select's timeout is not an error: it returns empty lists.
     }
-    let readable = readers.enumerated().filter { ready[$0.offset] != 0 || $0.element.bufferedCount > 0 }.map(\.element)
+    let readable = readers.enumerated().filter {
+        ready[$0.offset] != 0 || $0.element.bufferedCount > 0 || ($0.element.socket.tls?.pending ?? 0) > 0
+    }.map(\.element)
     let writable = writers.enumerated().filter { ready[readers.count + $0.offset] != 0 }.map(\.element)
     let list = { (entries: [SocketEntry]) in Value.list(entries.map { .verbatim($0.name) }) }
     return .tuple([list(readable), list(writable)])
@@ -290,10 +295,14 @@ private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value
     var rows = [["name", "fd", "family", "type", "state", "recv-q", "send-q", "local", "remote", "timeout", "sent", "received", "options"]]
     rows.reserveCapacity(call.session.entries.count + 1)
     for entry in call.session.entries {
+        var options = entry.optionsSet.map { "\($0.name)=\($0.value)" }
+        // A TLS socket says so, with what it agreed: `tls=TLSv1.3/TLS_AES_256_GCM_SHA384`.
+        if let stream = entry.socket.tls {
+            options.insert("tls=" + (stream.version ?? "?") + "/" + (stream.cipher?.name ?? "?"), at: 0)
+        }
         rows.append(socketRow(entry.name, entry.socket, hadConnection: entry.hadConnection,
                               timeout: entry.socket.timeout.map(pythonFloatRepr) ?? "None", sent: entry.bytesSent,
-                              received: entry.bytesReceived,
-                              options: entry.optionsSet.map { "\($0.name)=\($0.value)" }.joined(separator: ",")))
+                              received: entry.bytesReceived, options: options.joined(separator: ",")))
     }
     // A server's listening socket, then each client it holds (`web/3`):
     // theirs, not the session's, so no command takes them.

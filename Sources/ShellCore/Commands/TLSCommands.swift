@@ -1,0 +1,240 @@
+import SocketCore
+import Glibc
+
+extension CommandTable {
+    static let tlsCommands: [Command] = [
+        Command(name: "tls", group: .tls, parameters: [.required("NAME", .socket), .repeated("OPTION=VALUE", .tlsOption)],
+                summary: "wrap a connected socket in TLS as a client: server_hostname=HOST verify=True|False cafile=PATH alpn=h2,http/1.1 version=TLSv1_2|TLSv1_3",
+                python: "NAME = ssl.create_default_context(cafile=CAFILE).wrap_socket(NAME, server_hostname=HOST)",
+                cCall: "SSL_connect(3)", run: tlsClient),
+        Command(name: "tls_server", group: .tls,
+                parameters: [.required("NAME", .socket), .required("CERT", .path), .required("KEY", .path),
+                             .repeated("OPTION=VALUE", .tlsOption)],
+                summary: "wrap an accepted socket in TLS as the server, with CERT and KEY: cafile=PATH (ask for a client certificate) alpn=... version=...",
+                python: "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(CERT, KEY); NAME = ctx.wrap_socket(NAME, server_side=True)",
+                cCall: "SSL_accept(3)", run: tlsServer),
+        Command(name: "unwrap", group: .tls, parameters: [.required("NAME", .socket)],
+                summary: "close TLS on the socket (close_notify both ways); the plain socket stays open",
+                python: "NAME = NAME.unwrap()", cCall: "SSL_shutdown(3)", run: unwrap),
+        Command(name: "tlsinfo", group: .tls, parameters: [.required("NAME", .socket)],
+                summary: "what the TLS socket tells: version, cipher, ALPN, resumption, the peer's certificate",
+                python: "NAME.version(), NAME.cipher(), NAME.selected_alpn_protocol(), NAME.session_reused, NAME.getpeercert()",
+                cCall: "SSL_get_version(3), SSL_get_peer_certificate(3)", run: tlsInfo),
+        Command(name: "certificate", group: .tls,
+                parameters: [.required("make"), .required("CERT", .path), .required("KEY", .path), .optional("HOST", .host),
+                             .repeated("days=N")],
+                summary: "write a self-signed certificate for HOST (localhost) and its key; days=N (365), negative for one already expired",
+                python: "", cCall: "X509_sign(3)", run: certificate),
+    ]
+}
+
+/// `key=value` arguments: `verify=False`, `cafile='/a b.pem'` (the word
+/// `cafile=` and the string right after it), `alpn=h2,http/1.1` or
+/// `alpn=[h2, 'http/1.1']`. Each key once, each one of `allowed`.
+func keywordOptions(_ arguments: [Argument], allowed: [String], command: String) throws -> [String: Argument] {
+    var options: [String: Argument] = [:]
+    var index = 0
+    while index < arguments.count {
+        let argument = arguments[index]
+        guard case .word(let word) = argument.kind, let equals = word.firstIndex(of: "="), equals != word.startIndex else {
+            throw ShellError.type("\(command) takes OPTION=VALUE after its arguments, not \(argument.text) (options: \(allowed.joined(separator: ", ")))")
+        }
+        let key = String(word[..<equals])
+        guard allowed.contains(key) else {
+            throw ShellError.type("\(command)() got an unexpected keyword argument '\(key)' (options: \(allowed.joined(separator: ", ")))")
+        }
+        guard options[key] == nil else { throw ShellError.syntax("keyword argument repeated: \(key)", column: argument.column) }
+        let rest = String(word[word.index(after: equals)...])
+        if rest.isEmpty {
+            // `key=` then a quoted string or a list, written right after it.
+            guard index + 1 < arguments.count, arguments[index + 1].column == argument.column + word.utf8.count else {
+                throw ShellError.value("\(key)= needs a value")
+            }
+            options[key] = arguments[index + 1]
+            index += 2
+        } else {
+            options[key] = Argument(kind: .word(rest), column: argument.column + key.utf8.count + 1, text: rest)
+            index += 1
+        }
+    }
+    return options
+}
+
+private func optionText(_ argument: Argument) -> String {
+    switch argument.kind {
+    case .word(let text), .string(let text): return text
+    default: return argument.text
+    }
+}
+
+private func optionBool(_ argument: Argument, _ key: String) throws -> Bool {
+    switch argument.kind {
+    case .bool(let flag): return flag
+    case .word("True"), .word("true"), .word("on"), .integer(1): return true
+    case .word("False"), .word("false"), .word("off"), .integer(0): return false
+    default: throw ShellError.value("\(key) must be True or False, not \(argument.text)")
+    }
+}
+
+/// `alpn=h2,http/1.1`, `alpn='h2'`, `alpn=[h2, 'http/1.1']`.
+private func optionList(_ argument: Argument) -> [String] {
+    switch argument.kind {
+    case .list(let items), .tuple(let items): return items.map(optionText)
+    default: return optionText(argument).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
+}
+
+/// `version=TLSv1_2`: Python's `ssl.TLSVersion` member names.
+private func optionVersion(_ argument: Argument) throws -> Int32 {
+    var text = optionText(argument)
+    if text.hasPrefix("ssl.TLSVersion.") { text.removeFirst("ssl.TLSVersion.".count) }
+    switch text {
+    case "TLSv1_2", "TLSv1.2", "1.2": return 0x0303
+    case "TLSv1_3", "TLSv1.3", "1.3": return 0x0304
+    default: throw ShellError.value("version must be TLSv1_2 or TLSv1_3, not \(argument.text)")
+    }
+}
+
+/// A TLS wrap only takes a stream socket, as Python's SSLSocket.
+private func checkStream(_ entry: SocketEntry) throws {
+    guard entry.socket.type & 0xF == Int32(SOCK_STREAM.rawValue) else {
+        throw ShellError("NotImplementedError", "only stream sockets are supported")
+    }
+    guard entry.socket.tls == nil else {
+        throw ShellError.value("\(entry.name) already speaks TLS (unwrap \(entry.name) first)")
+    }
+    // wrap_socket asks getpeername first; an unconnected socket cannot shake hands.
+    _ = try entry.socket.peerAddress()
+}
+
+private let clientOptions = ["server_hostname", "verify", "cafile", "alpn", "version"]
+private let serverOptions = ["cafile", "alpn", "version"]
+
+private func tlsClient(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let options = try keywordOptions(bound.repeated(1), allowed: clientOptions, command: "tls")
+    var settings = TLSSettings()
+    if let verify = options["verify"] { settings.verify = try optionBool(verify, "verify") }
+    settings.caFile = options["cafile"].map(optionText)
+    settings.alpn = options["alpn"].map(optionList) ?? []
+    settings.version = try options["version"].map(optionVersion)
+    settings.serverHostname = options["server_hostname"].map(optionText) ?? entry.connectedHost
+    if let host = settings.serverHostname {
+        if host.isEmpty || host.hasPrefix(".") {
+            throw ShellError.value("server_hostname cannot be an empty string or start with a leading dot.")
+        }
+    } else if settings.verify {
+        throw ShellError.value("check_hostname requires server_hostname")
+    }
+    try checkStream(entry)
+    try handshake(entry, settings, &call)
+    return nil
+}
+
+private func tlsServer(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    let options = try keywordOptions(bound.repeated(3), allowed: serverOptions, command: "tls_server")
+    var settings = TLSSettings()
+    settings.serverSide = true
+    settings.certificateFile = bound.text(1)
+    settings.keyFile = bound.text(2)
+    settings.caFile = options["cafile"].map(optionText)
+    settings.alpn = options["alpn"].map(optionList) ?? []
+    settings.version = try options["version"].map(optionVersion)
+    try checkStream(entry)
+    try handshake(entry, settings, &call)
+    return nil
+}
+
+/// The context, then the handshake. A file that does not load fails
+/// before any byte is sent, and the socket stays; when the handshake
+/// fails, Python's wrap_socket has closed the socket, so the name is freed
+/// as `close` frees it.
+private func handshake(_ entry: SocketEntry, _ settings: TLSSettings, _ call: inout Call) throws {
+    let stream: TLSStream
+    do {
+        stream = try entry.socket.prepareTLS(settings)
+    } catch let error as Errno {
+        throw fileError(error, [settings.certificateFile, settings.keyFile, settings.caFile].compactMap { $0 }.first { access($0, R_OK) != 0 } ?? "")
+    }
+    do {
+        try entry.socket.handshakeTLS(stream)
+    } catch {
+        call.session.remove(entry.name)
+        try? entry.socket.close()
+        throw error
+    }
+    entry.tlsSettings = settings
+}
+
+private func unwrap(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    guard entry.socket.tls != nil else { throw ShellError("AttributeError", "'socket' object has no attribute 'unwrap'") }
+    try entry.socket.stopTLS()
+    entry.tlsSettings = nil
+    return nil
+}
+
+/// Python's `getpeercert()` dict: subject and issuer as tuples of
+/// relative names, then version, serial, validity and subjectAltName.
+func peerCertificateValue(_ certificate: Certificate) -> Value {
+    func name(_ name: Certificate.Name) -> Value {
+        .tuple(name.map { relative in .tuple(relative.map { .tuple([.str($0.0), .str($0.1)]) }) })
+    }
+    var pairs: [(key: Value, value: Value)] = [
+        (.str("subject"), name(certificate.subject)),
+        (.str("issuer"), name(certificate.issuer)),
+        (.str("version"), .int(certificate.version)),
+        (.str("serialNumber"), .str(certificate.serialNumber)),
+        (.str("notBefore"), .str(certificate.notBefore)),
+        (.str("notAfter"), .str(certificate.notAfter)),
+    ]
+    let alternatives = certificate.subjectAltNames
+    if !alternatives.isEmpty {
+        pairs.append((.str("subjectAltName"), .tuple(alternatives.map { .tuple([.str($0.0), .str($0.1)]) })))
+    }
+    return .dict(pairs)
+}
+
+private func tlsInfo(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    guard let stream = entry.socket.tls else { throw ShellError("AttributeError", "'socket' object has no attribute 'version'") }
+    let cipher = stream.cipher.map { Value.tuple([.str($0.name), .str($0.protocol), .int($0.bits)]) } ?? .none
+    let certificate: Value
+    if let peer = stream.peerCertificate {
+        // getpeercert() gives {} for a certificate it did not verify.
+        certificate = stream.peerVerified ? peerCertificateValue(peer) : .dict([])
+    } else {
+        certificate = .none
+    }
+    let lines = [
+        "version: " + (stream.version.map { Value.str($0) } ?? .none).repr,
+        "cipher: " + cipher.repr,
+        "selected_alpn_protocol: " + (stream.selectedALPN.map { Value.str($0) } ?? .none).repr,
+        "session_reused: " + Value.bool(stream.sessionReused).repr,
+        "getpeercert: " + certificate.repr,
+    ]
+    return .verbatim(lines.map(escapedLine).joined(separator: "\n"))
+}
+
+private func certificate(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    guard bound.text(0) == "make" else { throw ShellError.value("certificate takes make: certificate make CERT KEY [HOST] [days=N]") }
+    let host = bound.optionalText(3) ?? "localhost"
+    let options = try keywordOptions(bound.repeated(4), allowed: ["days"], command: "certificate make")
+    var days = 365
+    if let given = options["days"] {
+        guard let number = Int(optionText(given)), abs(number) <= 36_500 else {
+            throw ShellError.value("days must be a whole number of days, at most 36500 either way, not \(given.text)")
+        }
+        days = number
+    }
+    guard !host.isEmpty, !host.contains(","), !host.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+        throw ShellError.value("HOST must be a host name or address, not \(pythonStringRepr(host))")
+    }
+    do {
+        try Certificate.makeSelfSigned(certificatePath: bound.text(1), keyPath: bound.text(2), host: host, days: days)
+    } catch let error as Errno {
+        throw fileError(error, error.rawValue == ENOENT ? bound.text(1) : bound.text(2))
+    }
+    return nil
+}
