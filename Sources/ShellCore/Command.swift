@@ -1,6 +1,9 @@
 /// The groups `help` lists commands in.
 public enum CommandGroup: String, CaseIterable {
     case sockets, data, options, resolver, tls, shell
+
+    /// The heading `help` and the manual page give the group.
+    public var title: String { self == .tls ? "TLS" : rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
 }
 
 /// One parameter of a command, declared once: the usage line, `help`, the

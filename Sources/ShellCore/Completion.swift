@@ -47,7 +47,8 @@ public enum Completion {
         guard let command = CommandTable.lookup(commandName) else { return .words([]) }
         let index = words.count - 1
         let kinds = command.argumentKinds
-        let kind = index < kinds.count ? kinds[index] : (command.name == "select" ? "socket" : "-")
+        let repeatsLast = command.parameters.last?.repeats == true
+        let kind = index < kinds.count ? kinds[index] : (command.name == "select" ? "socket" : repeatsLast ? kinds[kinds.count - 1] : "-")
         let previous = words.last ?? ""
         let options: [String]
         // serve's KIND, its DIR when the kind takes one, its MODEL; stop's server.
@@ -64,6 +65,10 @@ public enum Completion {
         }
         switch kind {
         case "socket": options = session.entries.map(\.name)
+        case "tlsoption":
+            // Each keyword once: those already on the line are not offered again.
+            let given = Set(words.dropFirst().compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+            options = tlsOptionWords(command.name).filter { !given.contains(String($0.prefix { $0 != "=" })) }
         case "command": options = CommandTable.all.map(\.name)
         case "family": options = constants(prefix: "AF_") + ConstantKind.family.shortWords.keys + ["tcp", "udp", "tcp6", "udp6"]
         case "type": options = constants(prefix: "SOCK_") + ConstantKind.type.shortWords.keys
@@ -272,4 +277,10 @@ public enum Completion {
             return fields.isEmpty ? nil : fields
         }
     }
+}
+
+/// What `tls` and `tls_server` take after their arguments.
+func tlsOptionWords(_ command: String) -> [String] {
+    let shared = ["cafile=", "alpn=", "version=TLSv1_2", "version=TLSv1_3"]
+    return command == "tls" ? ["server_hostname=", "verify=True", "verify=False"] + shared : shared
 }

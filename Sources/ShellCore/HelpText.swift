@@ -78,6 +78,11 @@ let helpExamples: [String: String] = [
     "source": "source client.sock localhost 70",
     "!": "!ss -tan",
     "why": "why",
+    "tls": "tls c server_hostname=example.com alpn=h2,http/1.1",
+    "tls_server": "tls_server srv_1 cert.pem key.pem",
+    "unwrap": "unwrap c",
+    "tlsinfo": "tlsinfo c",
+    "certificate": "certificate make cert.pem key.pem localhost",
 ]
 
 let helpErrors: [String: [String]] = [
@@ -116,6 +121,14 @@ let helpErrors: [String: [String]] = [
     "sendto": ["OSError: [Errno 90] Message too long: a UDP datagram holds at most 65507 bytes",
                "PermissionError: [Errno 13] Permission denied: to 255.255.255.255, set SO_BROADCAST first"],
     "recvfrom": ["TimeoutError: timed out: no datagram arrived within the timeout"],
+    "tls": ["ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006): trust it with cafile=CERT",
+            "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'HOST'. (_ssl.c:1006): give server_hostname= a name the certificate lists",
+            "ssl.SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006): the peer does not speak TLS on that port",
+            "ssl.SSLEOFError: [SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol (_ssl.c:1006): the peer closed during the handshake",
+            "TimeoutError: _ssl.c:989: The handshake operation timed out: the peer never answered the ClientHello"],
+    "tls_server": ["ssl.SSLError: [SSL] PEM lib (_ssl.c:3905): CERT is not a PEM certificate",
+                   "ssl.SSLError: [X509: KEY_VALUES_MISMATCH] key values mismatch (_ssl.c:3926): KEY belongs to another certificate"],
+    "unwrap": ["TimeoutError: The read operation timed out: the peer did not answer close_notify in time"],
     "recvline": ["ValueError: no b'\\n' within maxline: the peer sent a long line without a newline (set maxline)"],
     "setsockopt": ["OSError: [Errno 92] Protocol not available: that option does not exist at that level",
                    "OSError: [Errno 22] Invalid argument: the value has the wrong size or range"],

@@ -235,7 +235,9 @@ extension Runner {
             default: break
             }
             for name in names {
-                guard session.contains(name), let entry = try? session.entry(named: name) else { continue }
+                // An unknown name fails now, at the line that gave it, not
+                // later from a job that could never have run.
+                let entry = try session.entry(named: name)
                 try checkNotBusy(entry, command: command.name)
                 if !found.contains(where: { $0 === entry }) { found.append(entry) }
             }

@@ -88,7 +88,7 @@ public struct ManualPage {
                                  + "interactive shell prints them. Type 'help COMMAND' at the prompt for the same text "
                                  + "and the errors most often met.")]
         for group in CommandGroup.allCases {
-            lines.append(".SS " + group.rawValue.prefix(1).uppercased() + group.rawValue.dropFirst())
+            lines.append(".SS " + group.title)
             for command in CommandTable.all where command.group == group {
                 var tag = "\\fB\(roffEscaped(command.name))\\fR"
                 if !command.usage.isEmpty { tag += " \\fI\(roffEscaped(command.usage))\\fR" }

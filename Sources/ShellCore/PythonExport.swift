@@ -292,6 +292,8 @@ private final class Translator {
     /// Whether a job was started: each later block settles the jobs first.
     var hasJobs: Bool { helpers.contains(.jobs) }
     private var modules: Set<String> = []
+    /// Each socket's HOST as `connect` or `create_connection` gave it.
+    private var connectedHosts: [String: String] = [:]
     /// Python variable -> sockshell name, for names Python reserves.
     private var renamed: [String: String] = [:]
     private var redirect: Redirect?
@@ -463,6 +465,15 @@ private final class Translator {
 
     private func translateCommand(_ parsed: ParsedCommand) -> Translation {
         redirect = parsed.redirect
+        // The HOST a socket connected to: `tls` checks the certificate against it.
+        if parsed.name == "connect" || parsed.name == "create_connection", parsed.arguments.count > 1 {
+            var host = parsed.arguments[1]
+            if case .tuple(let items) = host.kind, let first = items.first { host = first }
+            switch host.kind {
+            case .word(let text), .string(let text): connectedHosts[parsed.arguments[0].text] = text
+            default: connectedHosts[parsed.arguments[0].text] = nil
+            }
+        }
         guard let command = parsed.command else {
             var message = "name '\(parsed.name)' is not defined"
             if let suggestion = CommandTable.nearest(to: parsed.name) { message += ". Did you mean: '\(suggestion)'?" }
@@ -764,6 +775,80 @@ private final class Translator {
 
         case "kill":
             return omitted("kill: a Python thread cannot be cancelled; the job is left running")
+
+        // TLS
+        case "tls", "tls_server":
+            modules.insert("ssl")
+            let socket = c[0].socket
+            let server = command.name == "tls_server"
+            let options = try keywordOptions(c[server ? 3 : 1].arguments, allowed: server ? ["cafile", "alpn", "version"]
+                                             : ["server_hostname", "verify", "cafile", "alpn", "version"], command: command.name)
+            let text = { (argument: Argument) -> String in
+                switch argument.kind {
+                case .word(let word), .string(let word): return word
+                default: return argument.text
+                }
+            }
+            var lines: [String] = []
+            let cafile = options["cafile"].map { pythonStringRepr(text($0)) }
+            if server {
+                lines.append("tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)")
+                lines.append("tls_context.load_cert_chain(\(c[1].python), \(c[2].python))")
+                if let cafile {
+                    lines.append("tls_context.load_verify_locations(\(cafile))")
+                    lines.append("tls_context.verify_mode = ssl.CERT_REQUIRED")
+                }
+            } else {
+                lines.append("tls_context = ssl.create_default_context(\(cafile.map { "cafile=" + $0 } ?? ""))")
+                if let verify = options["verify"], ["False", "false", "off", "0"].contains(text(verify)) {
+                    lines.append("tls_context.check_hostname = False")
+                    lines.append("tls_context.verify_mode = ssl.CERT_NONE")
+                }
+            }
+            if let alpn = options["alpn"] {
+                let names: [String]
+                switch alpn.kind {
+                case .list(let items), .tuple(let items): names = items.map(text)
+                default: names = text(alpn).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                }
+                lines.append("tls_context.set_alpn_protocols([" + names.map(pythonStringRepr).joined(separator: ", ") + "])")
+            }
+            if let version = options["version"] {
+                let name = text(version).contains("3") ? "TLSv1_3" : "TLSv1_2"
+                lines.append("tls_context.minimum_version = tls_context.maximum_version = ssl.TLSVersion.\(name)")
+            }
+            if server {
+                lines.append("\(socket.variable) = tls_context.wrap_socket(\(socket.variable), server_side=True)")
+            } else {
+                let host = options["server_hostname"].map(text) ?? connectedHosts[socket.name]
+                lines.append("\(socket.variable) = tls_context.wrap_socket(\(socket.variable)"
+                             + (host.map { ", server_hostname=" + pythonStringRepr($0) } ?? "") + ")")
+            }
+            return Translation(python: lines, script: lines)
+
+        case "unwrap":
+            let socket = c[0].socket
+            return statement("\(socket.variable) = \(socket.variable).unwrap()")
+
+        case "tlsinfo":
+            let v = c[0].socket.variable
+            let lines = ["print('version: ' + repr(\(v).version()))", "print('cipher: ' + repr(\(v).cipher()))",
+                         "print('selected_alpn_protocol: ' + repr(\(v).selected_alpn_protocol()))",
+                         "print('session_reused: ' + repr(\(v).session_reused))",
+                         "print('getpeercert: ' + repr(\(v).getpeercert()))"]
+            return Translation(python: lines, script: lines)
+
+        case "certificate":
+            // The standard library cannot make one: openssl's command line can.
+            let host = c[3].optionalPython.map { _ -> String in
+                if case .source(let code) = c[3] { return code }
+                return c[3].python
+            } ?? "'localhost'"
+            modules.insert("subprocess")
+            let line = "subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', \(c[2].python), "
+                + "'-out', \(c[1].python), '-days', '365', '-subj', '/CN=' + \(host), '-addext', 'subjectAltName=DNS:' + \(host)], "
+                + "check=True, capture_output=True)"
+            return statement(line)
 
         case "watch", "interact", "serve", "stop":
             return omitted("\(command.name) is sockshell's own: the script does not reproduce it")

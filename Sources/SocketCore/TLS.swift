@@ -91,9 +91,24 @@ public enum TLSKeyLog {
     nonisolated(unsafe) static var descriptor: Int32 = -1
     nonisolated(unsafe) public private(set) static var path: String?
 
+    /// `set keylog` was given: SSLKEYLOGFILE no longer counts.
+    nonisolated(unsafe) static var chosen = false
+
+    /// Before the first context: SSLKEYLOGFILE, as browsers and CPython's
+    /// create_default_context honour it, unless `set keylog` chose.
+    public static func useEnvironment() {
+        guard !chosen else { return }
+        chosen = true
+        if let file = getenv("SSLKEYLOGFILE").map({ String(cString: $0) }), !file.isEmpty {
+            try? open(file)
+            chosen = true
+        }
+    }
+
     /// Opens FILE for appending (nil stops logging); a new file starts with
     /// the header line CPython writes.
     public static func open(_ newPath: String?) throws {
+        chosen = true
         if descriptor >= 0 { _ = Glibc.close(descriptor); descriptor = -1 }
         path = nil
         guard let newPath else { return }
@@ -225,6 +240,7 @@ public final class TLSStream {
             _ = sockshell_SSL_CTX_set_min_proto_version(context, version)
             _ = sockshell_SSL_CTX_set_max_proto_version(context, version)
         }
+        TLSKeyLog.useEnvironment()
         SSL_CTX_set_keylog_callback(context, keyLogCallback)
         if settings.serverSide {
             // A server context keeps sessions for resumption, as CPython's does.

@@ -60,7 +60,7 @@ extension CommandTable {
                     return nil
                 }),
         Command(name: "set", group: .shell, parameters: [.optional("OPTION", .setting), .together("VALUE")],
-                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager|hints|log on|off, newline lf|crlf, packets on|payload|off",
+                summary: "show the settings, or change one: display repr|hex|text, maxline BYTES, explain|python|trace|pager|hints|log on|off, newline lf|crlf, packets on|payload|off, keylog FILE|off",
                 python: "", cCall: "", run: setting),
         Command(name: "quit", group: .shell, parameters: [.optional("CODE", .integer)],
                 summary: "close every socket and leave (alias: exit)", python: "exit(CODE)", cCall: "",
@@ -76,16 +76,19 @@ extension CommandTable {
 struct SourceFailed: Error {}
 
 /// The settings `set` knows, in the order it lists them.
-public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints", "log", "newline", "packets"]
+public let settingNames = ["display", "maxline", "explain", "python", "trace", "pager", "hints", "log", "newline", "packets", "keylog"]
 
 private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let session = call.session
     guard let name = bound.optionalText(0) else {
+        // SSLKEYLOGFILE counts from the session's start, as `set keylog` would.
+        TLSKeyLog.useEnvironment()
         let onOff = { (flag: Bool) in flag ? "on" : "off" }
         return .verbatim("display \(session.display.rawValue)\nmaxline \(session.maxLine)\nexplain \(onOff(session.explain))\n"
                          + "python \(onOff(session.showPython))\ntrace \(onOff(session.trace))\npager \(onOff(session.pager))"
                          + "\nhints \(onOff(session.hints))\nlog \(onOff(session.servers.logging))\nnewline \(session.newline.rawValue)"
-                         + "\npackets \(session.packets.isCapturing ? (session.packets.showsPayload ? "payload" : "on") : "off")")
+                         + "\npackets \(session.packets.isCapturing ? (session.packets.showsPayload ? "payload" : "on") : "off")"
+                         + "\nkeylog \(TLSKeyLog.path.map { escapedLine($0) } ?? "off")")
     }
     // VALUE is read as the setting says: a word, a number or on/off.
     func value() throws -> Argument {
@@ -117,6 +120,14 @@ private func setting(_ call: inout Call, _ bound: Bindings) throws -> Value? {
         case "payload": try session.packets.start(); session.packets.showsPayload = true
         case "off", "False", "0": session.packets.stop()
         default: throw ShellError.value("packets must be on, payload or off, not \(pythonStringRepr(value))")
+        }
+    case "keylog":
+        // NSS key-log lines of every TLS connection from now on, for Wireshark.
+        let file = try call.arguments.text(try value(), label: "VALUE")
+        do {
+            try TLSKeyLog.open(file == "off" ? nil : file)
+        } catch let error as Errno {
+            throw fileError(error, file)
         }
     case "newline":
         let value = try call.arguments.text(try value(), label: "VALUE")
@@ -150,7 +161,7 @@ private func help(_ call: inout Call, _ bound: Bindings) throws -> Value? {
         let width = CommandTable.all.map(\.name.count).max()! + 2
         for group in CommandGroup.allCases {
             lines.append("")
-            lines.append(group.rawValue.prefix(1).uppercased() + group.rawValue.dropFirst() + ":")
+            lines.append(group.title + ":")
             for command in CommandTable.all where command.group == group {
                 let padding = String(repeating: " ", count: width - command.name.count)
                 lines.append("  \(command.name)\(padding)\(command.summary)")

@@ -4,13 +4,13 @@ import Glibc
 extension CommandTable {
     static let tlsCommands: [Command] = [
         Command(name: "tls", group: .tls, parameters: [.required("NAME", .socket), .repeated("OPTION=VALUE", .tlsOption)],
-                summary: "wrap a connected socket in TLS as a client: server_hostname=HOST verify=True|False cafile=PATH alpn=h2,http/1.1 version=TLSv1_2|TLSv1_3",
-                python: "NAME = ssl.create_default_context(cafile=CAFILE).wrap_socket(NAME, server_hostname=HOST)",
+                summary: "wrap a connected socket in TLS as a client; options server_hostname= verify= cafile= alpn= version=",
+                python: "ctx = ssl.create_default_context(cafile=CAFILE); NAME = ctx.wrap_socket(NAME, server_hostname=HOST)",
                 cCall: "SSL_connect(3)", run: tlsClient),
         Command(name: "tls_server", group: .tls,
                 parameters: [.required("NAME", .socket), .required("CERT", .path), .required("KEY", .path),
                              .repeated("OPTION=VALUE", .tlsOption)],
-                summary: "wrap an accepted socket in TLS as the server, with CERT and KEY: cafile=PATH (ask for a client certificate) alpn=... version=...",
+                summary: "wrap an accepted socket in TLS as the server; cafile= asks for a client certificate",
                 python: "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(CERT, KEY); NAME = ctx.wrap_socket(NAME, server_side=True)",
                 cCall: "SSL_accept(3)", run: tlsServer),
         Command(name: "unwrap", group: .tls, parameters: [.required("NAME", .socket)],
@@ -23,7 +23,7 @@ extension CommandTable {
         Command(name: "certificate", group: .tls,
                 parameters: [.required("make"), .required("CERT", .path), .required("KEY", .path), .optional("HOST", .host),
                              .repeated("days=N")],
-                summary: "write a self-signed certificate for HOST (localhost) and its key; days=N (365), negative for one already expired",
+                summary: "write a self-signed certificate for HOST (localhost) and its key; days=N, negative for an expired one",
                 python: "", cCall: "X509_sign(3)", run: certificate),
     ]
 }
@@ -218,7 +218,7 @@ private func tlsInfo(_ call: inout Call, _ bound: Bindings) throws -> Value? {
 }
 
 private func certificate(_ call: inout Call, _ bound: Bindings) throws -> Value? {
-    guard bound.text(0) == "make" else { throw ShellError.value("certificate takes make: certificate make CERT KEY [HOST] [days=N]") }
+    guard bound.argument(0)?.text == "make" else { throw ShellError.value("certificate takes make: certificate make CERT KEY [HOST] [days=N]") }
     let host = bound.optionalText(3) ?? "localhost"
     let options = try keywordOptions(bound.repeated(4), allowed: ["days"], command: "certificate make")
     var days = 365
