@@ -89,6 +89,8 @@ public enum Completion {
         default:
             if command.name == "set" && index == 1 && previous == "display" {
                 options = DisplayMode.allCases.map(\.rawValue)
+            } else if command.name == "set" && index == 1 && previous == "keylog" {
+                return .paths
             } else if command.name == "set" && index == 1 && previous == "packets" {
                 options = ["on", "payload", "off"]
             } else if command.name == "set" && index == 1 && previous == "newline" {

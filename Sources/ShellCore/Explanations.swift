@@ -1141,6 +1141,24 @@ private func sslNote(_ error: ShellError, _ s: Situation) -> Note {
                     causes: ["The server does not speak TLS and waits for the client to speak first (a plain protocol)", "The server is overloaded or stuck"],
                     tries: ["`settimeout \(n) 30` before `tls` waits longer", "Try the port without TLS: `recv \(n)` after connecting"])
     }
+    if let alert = message.firstRange(of: "ALERT_") {
+        let name = message[alert.upperBound...].prefix { $0.isLetter || $0 == "_" }
+        let causes: [String]
+        switch name {
+        case "UNKNOWN_CA", "BAD_CERTIFICATE", "CERTIFICATE_UNKNOWN":
+            causes = ["The client does not trust this certificate: it is self-signed, or signed by a CA not in the client's store",
+                      "The client must be given the certificate (or its CA) as its trust anchor: cafile= for sockshell and Python, --cacert for curl"]
+        case "CERTIFICATE_EXPIRED": causes = ["The other side found a certificate past its notAfter date"]
+        case "PROTOCOL_VERSION": causes = ["The two sides allow no TLS version in common (version= on one side, an old peer on the other)"]
+        case "HANDSHAKE_FAILURE": causes = ["No cipher or group in common", "The server wanted a client certificate and got none"]
+        case "NO_APPLICATION_PROTOCOL": causes = ["The server speaks none of the protocols the client offered with alpn="]
+        case "CERTIFICATE_REQUIRED": causes = ["The server asked for a client certificate (tls_server ... cafile=) and the client sent none"]
+        default: causes = ["The other side found something it cannot accept; the alert's name says what"]
+        }
+        return Note(happened: "The other side stopped the handshake and said why in a TLS alert, \(name.lowercased()); this side's call failed with it.\(closed)",
+                    causes: causes,
+                    tries: ["Look at the other side's error: it names the real cause", "`set trace on` then try again: the alert shows as `<<< ... Alert ..., fatal ...`"])
+    }
     if message.contains("PEM lib") || message.contains("NO_CERTIFICATE_OR_CRL_FOUND") || message.contains("KEY_VALUES_MISMATCH") {
         return Note(happened: "OpenSSL could not load the certificate or key file: \(sentence(message))",
                     causes: ["The file is not PEM (it should start with -----BEGIN CERTIFICATE----- or -----BEGIN PRIVATE KEY-----)",

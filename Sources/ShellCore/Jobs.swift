@@ -26,7 +26,7 @@ public final class Job {
 /// The commands that may run as jobs: those that can wait.
 let backgroundCommands: Set<String> = [
     "accept", "connect", "connect_ex", "create_connection", "recv", "recvfrom", "recvline", "recvuntil", "recvall",
-    "send", "sendall", "sendline", "sendto", "sendfile", "select", "sleep",
+    "send", "sendall", "sendline", "sendto", "sendfile", "select", "sleep", "tls", "tls_server", "unwrap",
     "getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo", "getfqdn",
 ]
 
@@ -175,7 +175,7 @@ extension Runner {
         guard backgroundCommands.contains(command.name) else {
             logCommand(parsed.source)
             return report(ShellError.value("\(command.name) cannot run in the background: only a command that waits can "
-                                           + "(accept, connect, create_connection, recv..., send..., select, sleep, the resolver)"),
+                                           + "(accept, connect, create_connection, recv..., send..., select, sleep, tls, tls_server, unwrap, the resolver)"),
                           location: location, command: parsed)
         }
         let jobs = session.jobs

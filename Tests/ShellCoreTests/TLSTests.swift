@@ -1,0 +1,83 @@
+import XCTest
+import Glibc
+@testable import ShellCore
+
+/// TLS with both ends in one session: the client's handshake runs as a job
+/// while the server's runs in the foreground. (Tests/TLS checks each end
+/// against openssl, Python's ssl and curl, and each error against python3.)
+final class TLSTests: XCTestCase {
+    private var directory = ""
+
+    override func setUp() {
+        var template = Array("/tmp/sockshell-tls-unit-XXXXXX".utf8CString)
+        directory = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
+
+    override func tearDown() {
+        for name in ["cert.pem", "key.pem", "data.bin"] { unlink(directory + "/" + name) }
+        rmdir(directory)
+    }
+
+    /// A client `c` and a server end `conn` over TLS 1.3, certificate checked.
+    private func connected() -> Shell {
+        let shell = Shell()
+        XCTAssertEqual(shell("certificate make \(directory)/cert.pem \(directory)/key.pem localhost"), [])
+        XCTAssertEqual(shell("create_server srv 127.0.0.1 0; create_connection c localhost $srv.port; accept srv conn").count, 1)
+        XCTAssertEqual(shell("tls c cafile=\(directory)/cert.pem &"), ["[1] tls c cafile=\(directory)/cert.pem"])
+        XCTAssertEqual(shell("tls_server conn \(directory)/cert.pem \(directory)/key.pem"), ["[1] done: tls c cafile=\(directory)/cert.pem"])
+        return shell
+    }
+
+    func testBytesGoBothWaysAndEveryReadCommandWorksOnTheStream() {
+        let shell = connected()
+        XCTAssertEqual(shell("sendall c b'one\\ntwo END three'"), [])
+        XCTAssertEqual(shell.one("recvline conn"), #"b'one\n'"#)
+        XCTAssertEqual(shell.one("recvuntil conn END"), "b'two END'")
+        XCTAssertEqual(shell.one("select [conn] [] 1"), "([conn], [])")
+        XCTAssertEqual(shell.one("recv conn 3"), "b' th'")
+        XCTAssertEqual(shell.one("send conn b'back'"), "4")
+        XCTAssertEqual(shell.one("recv c"), "b'back'")
+        XCTAssertEqual(shell.one("tlsinfo conn").isEmpty, false)
+        XCTAssertTrue(shell("sockets").contains { $0.hasPrefix("c ") && $0.contains("tls=TLSv1.3/TLS_AES_256_GCM_SHA384") })
+    }
+
+    func testSendfileGoesThroughSendAsPythonsSSLSocketDoes() {
+        let shell = connected()
+        let path = directory + "/data.bin"
+        let bytes = [UInt8](repeating: 0x61, count: 300_000)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        XCTAssertEqual(shell.one("sendfile c \(path)"), "300000")
+        XCTAssertEqual(shell("unwrap c &"), ["[1] unwrap c"])
+        XCTAssertEqual(shell("recvall conn > \(path).copy"), [])
+        XCTAssertEqual(shell("unwrap conn"), ["[1] done: unwrap c"])
+        var status = stat()
+        XCTAssertEqual(stat(path + ".copy", &status), 0)
+        XCTAssertEqual(status.st_size, 300_000)
+        unlink(path + ".copy")
+        // Plain again: the same sockets carry clear bytes.
+        XCTAssertEqual(shell("sendall c b'plain'"), [])
+        XCTAssertEqual(shell.one("recv conn"), "b'plain'")
+    }
+
+    func testTimeoutsAndNonBlockingReadsSayWhatPythonsSSLSocketSays() {
+        let shell = connected()
+        XCTAssertEqual(shell.one("settimeout c 0.1; recv c"), "TimeoutError: The read operation timed out")
+        XCTAssertEqual(shell.one("setblocking c False; recv c"), "ssl.SSLWantReadError: The operation did not complete (read) (_ssl.c:2580)")
+        XCTAssertEqual(shell.one("settimeout c 0.1; unwrap c"), "TimeoutError: The read operation timed out")
+    }
+
+    func testAKeywordValueMayHoldCommasOutsideBrackets() {
+        let shell = Shell()
+        XCTAssertEqual(shell.one("echo alpn=h2,http/1.1"), "alpn=h2,http/1.1")
+        XCTAssertEqual(shell.one("echo a,b"), "SyntaxError: invalid syntax: unexpected ',' (column 7)")
+        XCTAssertEqual(shell.one("tls nosuch verify=False"), "NameError: name 'nosuch' is not defined")
+        XCTAssertEqual(shell("socket s; tls s colour=blue").last,
+                       "TypeError: tls() got an unexpected keyword argument 'colour' (options: server_hostname, verify, cafile, alpn, version)")
+        XCTAssertEqual(shell.one("tls s verify=maybe"), "ValueError: verify must be True or False, not maybe")
+        XCTAssertEqual(shell.one("tls s"), "ValueError: check_hostname requires server_hostname")
+        XCTAssertEqual(shell.one("tls s server_hostname=localhost"), "OSError: [Errno 107] Transport endpoint is not connected")
+        XCTAssertEqual(shell("socket u udp; tls u verify=False").last, "NotImplementedError: only stream sockets are supported")
+    }
+}
