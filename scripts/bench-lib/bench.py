@@ -25,6 +25,7 @@ LIB = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, LIB)
 import packets_bench  # noqa: E402 - the packet rows, beside this file
 import serve_bench  # noqa: E402 - the server rows, beside this file
+import tls_bench  # noqa: E402 - the TLS rows, beside this file
 # The Python peers run this interpreter itself: `python3` on PATH may be a
 # shim (pyenv's is a bash script that execs pyenv), whose own start-up would
 # be charged to Python.
@@ -36,12 +37,14 @@ FULL = dict(replay=20_000, round_trips=10_000, bulk=1 * GIB, sockets=10_000,
             startup_rounds=3, startup_runs=20, script_rounds=3, script_runs=3,
             bulk_runs=3, receive_runs=5, socket_sessions=3, table_reps=5, memory_runs=9,
             serve_clients=100, serve_trips=1_000, serve_cycles=10_000, serve_runs=3, serve_prompt_samples=40,
-            serve_idle=1_000, packet_rounds=5_000, packet_runs=3, packet_bulk=64 << 20)
+            serve_idle=1_000, packet_rounds=5_000, packet_runs=3, packet_bulk=64 << 20,
+            tls_bulk=256 * MIB, tls_runs=3)
 QUICK = dict(replay=400, round_trips=1_000, bulk=64 * MIB, sockets=500,
              startup_rounds=2, startup_runs=15, script_rounds=2, script_runs=3,
              bulk_runs=3, receive_runs=3, socket_sessions=2, table_reps=5, memory_runs=5,
              serve_clients=20, serve_trips=100, serve_cycles=500, serve_runs=1, serve_prompt_samples=10,
-             serve_idle=200, packet_rounds=200, packet_runs=1, packet_bulk=8 << 20)
+             serve_idle=200, packet_rounds=200, packet_runs=1, packet_bulk=8 << 20,
+             tls_bulk=32 * MIB, tls_runs=1)
 
 rows = []    # the table: dicts with row, ss, peer, ratio, target, holds
 notes = []   # what a reader needs to read the table right
@@ -737,6 +740,7 @@ def main():
         ("idle memory", lambda: row_idle_memory(cfg, runner, ss)),
         ("serve", lambda: serve_bench.rows(cfg, ss, tmp, add_row, at_least, at_most, notes, log, have)),
         ("packets", lambda: packets_bench.rows(cfg, ss, tmp, add_row, at_least, at_most, notes, log)),
+        ("tls", lambda: tls_bench.rows(cfg, ss, tmp, add_row, at_least, notes, log, have)),
     ]
     if args.only:
         steps = [(name, step) for name, step in steps if name in args.only or (name == "bulk data" and
