@@ -839,14 +839,18 @@ private final class Translator {
             return Translation(python: lines, script: lines)
 
         case "certificate":
-            // The standard library cannot make one: openssl's command line can.
+            // The standard library cannot make one: openssl's command line can,
+            // though not one that has already expired.
+            let days = (try? keywordOptions(c[4].arguments, allowed: ["days"], command: "certificate make"))?["days"]
+                .flatMap { Int($0.text) } ?? 365
+            guard days > 0 else { return omitted("certificate make with days=\(days): openssl req cannot make an expired certificate") }
             let host = c[3].optionalPython.map { _ -> String in
                 if case .source(let code) = c[3] { return code }
                 return c[3].python
             } ?? "'localhost'"
             modules.insert("subprocess")
             let line = "subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', \(c[2].python), "
-                + "'-out', \(c[1].python), '-days', '365', '-subj', '/CN=' + \(host), '-addext', 'subjectAltName=DNS:' + \(host)], "
+                + "'-out', \(c[1].python), '-days', '\(days)', '-subj', '/CN=' + \(host), '-addext', 'subjectAltName=DNS:' + \(host)], "
                 + "check=True, capture_output=True)"
             return statement(line)
 

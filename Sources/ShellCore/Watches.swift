@@ -69,7 +69,15 @@ public final class WatchTable {
                 lines.append("\(tag) connection waiting to be accepted" + (waiting.map { " (\($0) in the backlog)" } ?? ""))
                 continue
             }
-            if event.readable {
+            if event.readable, socket.tls != nil {
+                // The kernel holds TLS records, ciphertext: their count is
+                // news, their bytes are not (recv decrypts them).
+                let waiting = socket.peekWaiting(limit: 1 << 20).count
+                if waiting > 0, waiting != record.shownUpTo {
+                    lines.append("\(tag) \(waiting == 1 ? "1 byte" : "\(waiting) bytes") of TLS records waiting (encrypted: recv decrypts them)")
+                }
+                record.shownUpTo = waiting
+            } else if event.readable {
                 let waiting = socket.peekWaiting(limit: 64 * 1024)
                 var fresh = waiting[...]
                 if !socket.keepsMessageBoundaries {

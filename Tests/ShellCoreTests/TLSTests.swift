@@ -41,6 +41,16 @@ final class TLSTests: XCTestCase {
         XCTAssertTrue(shell("sockets").contains { $0.hasPrefix("c ") && $0.contains("tls=TLSv1.3/TLS_AES_256_GCM_SHA384") })
     }
 
+    func testWatchCountsTheEncryptedRecordsAndShowsNoCiphertext() {
+        let shell = connected()
+        XCTAssertEqual(shell("watch conn"), [])
+        let lines = shell("sendall c b'secret'")
+        XCTAssertEqual(lines.count, 1, "\(lines)")
+        XCTAssertTrue(lines.first?.hasPrefix("[watch conn] ") == true && lines.first?.hasSuffix(" bytes of TLS records waiting (encrypted: recv decrypts them)") == true,
+                      "\(lines)")
+        XCTAssertEqual(shell.one("recv conn"), "b'secret'")
+    }
+
     func testSendfileGoesThroughSendAsPythonsSSLSocketDoes() {
         let shell = connected()
         let path = directory + "/data.bin"
