@@ -144,6 +144,16 @@ class ThreadPeer:
         self.thread.join(10)
 
 
+def against_each(serve, commands, code):
+    """sockshell's COMMANDS(port), then python3's CODE(port), each against a
+    fresh ThreadPeer(serve): (sockshell's error lines, its stdout, python3's last line)."""
+    with ThreadPeer(serve) as peer:
+        out, err = sockshell(commands(peer.port))
+    with ThreadPeer(serve) as peer:
+        python = python_last_line(code(peer.port))
+    return error_lines(err), out, python
+
+
 def python_last_line(code):
     """What python3 prints last for CODE: its traceback's final line, or its own last line."""
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, cwd=WORK)
@@ -252,28 +262,15 @@ def test_every_error_as_python_prints_it_from_a_real_misconfigured_peer():
         connection.recv(65536)
         connection.shutdown(socket.SHUT_RDWR)
         time.sleep(0.2)
-    for who in ("sockshell", "python"):
-        with ThreadPeer(close_mid_handshake) as peer:
-            if who == "sockshell":
-                out, err = sockshell(f"create_connection c localhost {peer.port}; tls c; why")
-                ours = error_lines(err)[0]
-                why["eof"] = out
-            else:
-                python = python_last_line(python_client(peer.port))
-    check(same_error(ours, python) and ours.startswith("ssl.SSLEOFError: "), f"closed mid-handshake: {ours!r} vs {python!r}")
+    ours, why["eof"], python = against_each(close_mid_handshake, lambda port: f"create_connection c localhost {port}; tls c; why",
+                                            lambda port: python_client(port))
+    check(same_error(ours[0], python) and ours[0].startswith("ssl.SSLEOFError: "), f"closed mid-handshake: {ours!r} vs {python!r}")
 
     # A peer that accepts and never answers: the handshake times out.
-    def silent(connection):
-        time.sleep(2)
-    for who in ("sockshell", "python"):
-        with ThreadPeer(silent) as peer:
-            if who == "sockshell":
-                out, err = sockshell(f"create_connection c localhost {peer.port} 0.5; tls c; why")
-                ours = error_lines(err)[0]
-                why["timeout"] = out
-            else:
-                python = python_last_line(python_client(peer.port, timeout=0.5))
-    check(same_error(ours, python) and "The handshake operation timed out" in ours, f"timeout: {ours!r} vs {python!r}")
+    ours, why["timeout"], python = against_each(lambda connection: time.sleep(2),
+                                                lambda port: f"create_connection c localhost {port} 0.5; tls c; why",
+                                                lambda port: python_client(port, timeout=0.5))
+    check(same_error(ours[0], python) and "The handshake operation timed out" in ours[0], f"timeout: {ours!r} vs {python!r}")
 
     # SSLZeroReturnError: our unwrap times out, then the peer's close_notify comes.
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

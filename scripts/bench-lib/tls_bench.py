@@ -14,27 +14,11 @@ least 0.9 of each peer's.
 """
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import time
 
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_listening(port, deadline=10):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"openssl s_server did not listen on {port}")
+from serve_bench import free_port, wait_listening  # beside this file
 
 
 def timed(argv, stdin=None, stdout=None, cwd=None):
@@ -44,6 +28,14 @@ def timed(argv, stdin=None, stdout=None, cwd=None):
     if r.returncode != 0:
         raise RuntimeError(f"{argv[0]}: exit {r.returncode}: {r.stderr.decode(errors='replace')[-300:]}")
     return elapsed
+
+
+def throughput_row(title, size, ours, theirs, add_row, at_least):
+    """A row of medians as MiB/s, the target sockshell's throughput >= 0.9 of the peer's."""
+    ours, theirs = statistics.median(ours), statistics.median(theirs)
+    ok, miss = at_least(theirs / ours, 0.9)
+    add_row(title, f"{size / ours / (1 << 20):.0f} MiB/s", f"{size / theirs / (1 << 20):.0f} MiB/s", theirs / ours,
+            ">= 0.9x its throughput", ok, miss)
 
 
 def rows(cfg, binary, tmp, add_row, at_least, notes, log, have):
@@ -90,16 +82,10 @@ def rows(cfg, binary, tmp, add_row, at_least, notes, log, have):
                 got = os.path.getsize(out)
                 if got < size:
                     raise RuntimeError(f"{name} received {got} bytes of {size}")
-        ours = statistics.median(times["sockshell"])
         for name in clients:
-            if name == "sockshell":
-                continue
-            theirs = statistics.median(times[name])
-            ratio = theirs / ours
-            ok, miss = at_least(ratio, 0.9)
-            add_row(f"tls download: {size >> 20} MiB recvall > FILE over TLS 1.3, vs {name}",
-                    f"{size / ours / (1 << 20):.0f} MiB/s", f"{size / theirs / (1 << 20):.0f} MiB/s", ratio,
-                    ">= 0.9x its throughput", ok, miss)
+            if name != "sockshell":
+                throughput_row(f"tls download: {size >> 20} MiB recvall > FILE over TLS 1.3, vs {name}", size,
+                               times["sockshell"], times[name], add_row, at_least)
     finally:
         server.kill()
         server.wait()
@@ -125,12 +111,8 @@ def rows(cfg, binary, tmp, add_row, at_least, notes, log, have):
             for _ in range(cfg["tls_runs"]):
                 for name, client in clients.items():
                     times[name].append(client())
-            ours, theirs = statistics.median(times["sockshell"]), statistics.median(times["socat"])
-            ratio = theirs / ours
-            ok, miss = at_least(ratio, 0.9)
-            add_row(f"tls upload: {size >> 20} MiB sendall @FILE over TLS 1.3, vs socat -u OPEN:FILE OPENSSL:",
-                    f"{size / ours / (1 << 20):.0f} MiB/s", f"{size / theirs / (1 << 20):.0f} MiB/s", ratio,
-                    ">= 0.9x its throughput", ok, miss)
+            throughput_row(f"tls upload: {size >> 20} MiB sendall @FILE over TLS 1.3, vs socat -u OPEN:FILE OPENSSL:",
+                           size, times["sockshell"], times["socat"], add_row, at_least)
         finally:
             server.kill()
             server.wait()
