@@ -241,7 +241,8 @@ public final class Socket {
     /// allocate per call. The corresponding C function is `recv`.
     public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0, deadline callDeadline: Double?) throws -> Int {
         if let tls {
-            let count = try tls.read(into: buffer, deadline: callDeadline, nonBlocking: timeout == 0)
+            // The bulk paths take every record that has arrived, not one a call.
+            let count = try tls.read(into: buffer, deadline: callDeadline, nonBlocking: timeout == 0, gather: true)
             noteTaken(count, flags: 0)
             return count
         }

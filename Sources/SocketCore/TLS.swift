@@ -384,24 +384,54 @@ public final class TLSStream {
     /// Decrypted bytes waiting in OpenSSL: readable without a wait.
     public var pending: Int { Int(SSL_pending(ssl)) }
 
+    /// What ended a gathering read after it had bytes: the next read's.
+    private var deferred: Error?
+    private var deferredEnd = false
+
     /// `SSLSocket.recv`: up to `buffer.count` bytes; 0 when the peer closed,
     /// with close_notify or, as `suppress_ragged_eofs` allows, without.
-    public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Double?, nonBlocking: Bool) throws -> Int {
+    /// SSL_read gives one record (16 KiB at most) a call, as Python's recv
+    /// does; `gather` goes on reading what has already arrived into the
+    /// rest of the buffer (the bulk paths: recvall, recvline), and what
+    /// ends the stream then is the next read's.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Double?, nonBlocking: Bool,
+                     gather: Bool = false) throws -> Int {
         guard buffer.count > 0 else { return 0 }
+        if deferredEnd { deferredEnd = false; return 0 }
+        if let error = deferred { deferred = nil; throw error }
         ERR_clear_error()
+        var total = 0
         while true {
             var count = 0
-            let result = SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count)
-            if result == 1 { return count }
-            let (code, savedErrno) = failure(result)
-            if code == SSL_ERROR_ZERO_RETURN, SSL_get_shutdown(ssl) == SSL_RECEIVED_SHUTDOWN { return 0 }
-            guard code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE, !nonBlocking else {
-                let failure = error(code, errno: savedErrno, returned: result, operation: .read)
-                if let tlsError = failure as? TLSError, tlsError.kind == .eof { return 0 }
-                throw failure
+            let result = SSL_read_ex(ssl, buffer.baseAddress! + total, buffer.count - total, &count)
+            if result == 1 {
+                total += count
+                if !gather || total == buffer.count { return total }
+                continue
             }
-            ERR_clear_error()
-            try wait(code, deadline: deadline, operation: .read)
+            let (code, savedErrno) = failure(result)
+            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
+                // Nothing more has arrived: what was read is the value.
+                if total > 0 { ERR_clear_error(); return total }
+                if nonBlocking { throw error(code, errno: savedErrno, returned: result, operation: .read) }
+                ERR_clear_error()
+                try wait(code, deadline: deadline, operation: .read)
+                continue
+            }
+            var ended = code == SSL_ERROR_ZERO_RETURN && SSL_get_shutdown(ssl) == SSL_RECEIVED_SHUTDOWN
+            var failed: Error?
+            if !ended {
+                let failure = error(code, errno: savedErrno, returned: result, operation: .read)
+                if let tlsError = failure as? TLSError, tlsError.kind == .eof { ended = true } else { failed = failure }
+            }
+            if total > 0 {
+                // The bytes first; the end or the error comes with the next read.
+                deferredEnd = ended
+                deferred = failed
+                return total
+            }
+            if let failed { throw failed }
+            return 0
         }
     }
 

@@ -97,8 +97,9 @@ def rows(cfg, binary, tmp, add_row, at_least, notes, log, have):
         add_row("tls upload", "skipped", "—", None, "socat is not installed", None)
     else:
         port = free_port()
+        # Its stdin stays open: at the end of its stdin, s_server closes the connection.
         server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", cert, "-key", key,
-                                   "-quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+                                   "-quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.PIPE)
         try:
             wait_listening(port)
             clients = {
