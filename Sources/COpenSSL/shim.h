@@ -32,7 +32,7 @@ static inline int sockshell_ERR_GET_REASON(unsigned long e) { return ERR_GET_REA
 static inline uint64_t sockshell_python_options(void) {
     return (SSL_OP_ALL & ~SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS) | SSL_OP_NO_SSLv2 | SSL_OP_NO_SSLv3
         | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_SINGLE_DH_USE
-        | SSL_OP_SINGLE_ECDH_USE | SSL_OP_NO_RENEGOTIATION;
+        | SSL_OP_SINGLE_ECDH_USE;
 }
 static inline int sockshell_ERR_is_common(unsigned long e) { return (ERR_GET_RFLAGS(e) & ERR_RFLAG_COMMON) != 0; }
 static inline int sockshell_ERR_is_system(unsigned long e) { return ERR_SYSTEM_ERROR(e); }

@@ -47,8 +47,15 @@ public final class Interaction {
     /// What the socket's buffer held before (bytes a recvline read past its
     /// line): shown first, so no byte is skipped.
     public func start(eager: Bool) -> [String] {
-        guard entry.pending.count > 0 else { return [] }
-        return shown(entry.pending.takeAll(), eager: eager)
+        var waiting = entry.pending.takeAll()
+        // Bytes OpenSSL decrypted and holds: no poll would say they are there.
+        if let stream = entry.socket.tls, stream.pending > 0,
+           let held = try? entry.socket.receive(upTo: stream.pending, flags: Int32(MSG_DONTWAIT)) {
+            entry.bytesReceived += held.count
+            waiting += held
+        }
+        guard !waiting.isEmpty else { return [] }
+        return shown(waiting, eager: eager)
     }
 
     /// Sends a typed line and the line ending (`set newline`).
@@ -83,6 +90,10 @@ public final class Interaction {
             return .data(shown(bytes, eager: eager))
         } catch let error as Errno where error.rawValue == EAGAIN {
             return .data([])
+        } catch let error as TLSError where error.kind == .zeroReturn {
+            // Our close_notify went first (the end of a relay's input), then the peer's.
+            isOver = true
+            return .closed(shown([], eager: true))
         } catch {
             isOver = true
             return .failed(shown([], eager: true), error)
@@ -109,7 +120,13 @@ public final class Interaction {
                     try send(Array(buffer[..<count]))
                 } else if count == 0 || errno != EINTR && errno != EAGAIN {
                     inputOpen = false
-                    try? entry.socket.shutdown(how: Int32(SHUT_WR))
+                    // Over TLS the end of the input is a close_notify, as
+                    // socat sends it; the stream stays open for reading.
+                    if entry.socket.tls != nil {
+                        try? entry.socket.closeTLSWriting()
+                    } else {
+                        try? entry.socket.shutdown(how: Int32(SHUT_WR))
+                    }
                 }
             }
             if ready[0] != 0 {

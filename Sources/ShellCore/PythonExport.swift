@@ -255,7 +255,7 @@ private enum DataArg {
 /// The helpers a script may need; each is emitted once, in this order.
 private enum Helper: Int, Comparable, CaseIterable {
     case renamed, display, shown, save, buffers, recv, recvfrom, recvuntil, recvall, accepted, acceptDefault, selectNames, tcpinfo,
-         argv, jobs
+         argv, jobs, ipaddressLike
 
     static func < (left: Helper, right: Helper) -> Bool { left.rawValue < right.rawValue }
 
@@ -844,13 +844,14 @@ private final class Translator {
             let days = (try? keywordOptions(c[4].arguments, allowed: ["days"], command: "certificate make"))?["days"]
                 .flatMap { Int($0.text) } ?? 365
             guard days > 0 else { return omitted("certificate make with days=\(days): openssl req cannot make an expired certificate") }
-            let host = c[3].optionalPython.map { _ -> String in
-                if case .source(let code) = c[3] { return code }
-                return c[3].python
-            } ?? "'localhost'"
+            let host = c[3].optionalPython ?? "'localhost'"
             modules.insert("subprocess")
+            // The subjectAltName sockshell writes: IP: for an address, and
+            // localhost's loopback addresses beside its name.
+            let names = "('IP:' if ipaddress_like(\(host)) else 'DNS:') + \(host) + (',IP:127.0.0.1,IP:::1' if \(host) == 'localhost' else '')"
+            helpers.insert(.ipaddressLike)
             let line = "subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', \(c[2].python), "
-                + "'-out', \(c[1].python), '-days', '\(days)', '-subj', '/CN=' + \(host), '-addext', 'subjectAltName=DNS:' + \(host)], "
+                + "'-out', \(c[1].python), '-days', '\(days)', '-subj', '/CN=' + \(host), '-addext', 'subjectAltName=' + \(names)], "
                 + "check=True, capture_output=True)"
             return statement(line)
 
@@ -930,6 +931,7 @@ private final class Translator {
             case .tcpinfo: parts.append(Translator.tcpinfo)
             case .argv: parts.append(Translator.argv)
             case .jobs: parts.append(Translator.jobs)
+            case .ipaddressLike: parts.append(Translator.ipaddressLike)
             }
         }
         return parts.joined(separator: "\n\n\n")
@@ -1318,6 +1320,17 @@ private final class Translator {
             ready_read, ready_write, _ = select.select(list(read.values()), list(write.values()), [], timeout)
         return ([Shown(name) for name, sock in read.items() if sock in ready_read],
                 [Shown(name) for name, sock in write.items() if sock in ready_write])
+    """#
+
+    static let ipaddressLike = #"""
+    def ipaddress_like(host):
+        """Whether HOST is an IP address (certificate make writes IP: for one)."""
+        import ipaddress
+        try:
+            ipaddress.ip_address(host)
+            return True
+        except ValueError:
+            return False
     """#
 
     static var tcpinfo: String {

@@ -55,6 +55,7 @@ public struct ShellError: Error, Equatable {
         case let tls as TLSError: self = ShellError.ssl(tls)
         case let timeout as TLSTimeout: self = ShellError.sslTimeout(timeout)
         case let state as TLSStateError: self.init("ValueError", state.message)
+        case is TLSALPNLength: self.init("ssl.SSLError", "('ALPN protocols must be 1 to 255 in length',)")
         default: self.init("OSError", "\(error)")
         }
     }

@@ -112,11 +112,11 @@ public final class Certificate {
         return count > 0 ? String(decoding: buffer[0..<Int(count)], as: UTF8.self) : ""
     }
 
-    /// Writes a self-signed certificate for `host` and its RSA 2048 key, as
-    /// `openssl req -x509 -newkey rsa:2048 -nodes` with a subjectAltName
-    /// would: valid from an hour ago for `days` days (a negative `days`
-    /// makes one that expired that many days ago). The key file is 0600.
-    public static func makeSelfSigned(certificatePath: String, keyPath: String, host: String, days: Int) throws {
+    /// A self-signed certificate for `host` and its RSA 2048 key, as PEM,
+    /// as `openssl req -x509 -newkey rsa:2048 -nodes` with a subjectAltName
+    /// would make them: valid from an hour ago for `days` days (a negative
+    /// `days` makes one that expired that many days ago).
+    public static func makeSelfSigned(host: String, days: Int) throws -> (certificate: [UInt8], key: [UInt8]) {
         ERR_clear_error()
         guard let keyContext = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil) else { throw contextError() }
         defer { EVP_PKEY_CTX_free(keyContext) }
@@ -159,19 +159,22 @@ public final class Certificate {
         }
         guard X509_sign(certificate, key, EVP_sha256()) > 0 else { throw contextError() }
 
-        let keyFD = Glibc.open(keyPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard keyFD >= 0 else { throw Errno.current }
-        _ = Glibc.close(keyFD)
-        try writePEM(keyPath) { PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) }
-        try writePEM(certificatePath) { PEM_write_bio_X509($0, certificate) }
+        let keyPEM = try pem { PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) }
+        let certificatePEM = try pem { PEM_write_bio_X509($0, certificate) }
+        return (certificatePEM, keyPEM)
     }
 
-    private static func writePEM(_ path: String, _ write: (OpaquePointer) -> Int32) throws {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Errno.current }
-        _ = Glibc.close(fd)
-        guard let bio = BIO_new_file(path, "w") else { throw contextError() }
+    private static func pem(_ write: (OpaquePointer) -> Int32) throws -> [UInt8] {
+        guard let bio = BIO_new(BIO_s_mem()) else { throw contextError() }
         defer { BIO_free(bio) }
         guard write(bio) == 1 else { throw contextError() }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = BIO_read(bio, &chunk, Int32(chunk.count))
+            if count <= 0 { break }
+            bytes += chunk[0..<Int(count)]
+        }
+        return bytes
     }
 }

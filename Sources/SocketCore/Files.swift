@@ -106,6 +106,15 @@ public enum Files {
         return bytes
     }
 
+    /// Writes `bytes` as the whole of PATH, with `mode` even where the file
+    /// was there before (fchmod), as a private key must be.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t) throws {
+        let fd = try openForWriting(path, append: false, mode: mode)
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else { throw Errno.current }
+        try bytes.withUnsafeBytes { try writeAll(fd, $0) }
+    }
+
     /// Writes every byte, retrying short writes. The corresponding C function is `write`.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
         var written = 0

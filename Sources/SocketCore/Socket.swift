@@ -175,12 +175,14 @@ public final class Socket {
     /// 3.5+. `sent` counts what went out even when the call fails part way.
     public func sendAll(_ bytes: UnsafeRawBufferPointer, flags: Int32 = 0, sent: inout Int) throws {
         if let tls {
-            // As SSLSocket.sendall: one send after another, each with the
-            // whole timeout; in pieces, so `sent` tells how far it got.
+            // As SSLSocket.sendall, whose first SSL_write takes it all: one
+            // deadline for the call; in pieces of a few records, so `sent`
+            // tells how far it got when it fails part way.
+            let callDeadline = deadline(after: timeout)
             var offset = 0
             repeat {
                 let piece = UnsafeRawBufferPointer(rebasing: bytes[offset..<min(bytes.count, offset + Socket.tlsPiece)])
-                let count = try tls.write(piece, deadline: deadline(after: timeout), nonBlocking: timeout == 0)
+                let count = try tls.write(piece, deadline: callDeadline, nonBlocking: timeout == 0)
                 offset += count
                 sent += count
             } while offset < bytes.count
@@ -212,12 +214,19 @@ public final class Socket {
     public func receive(upTo count: Int, flags: Int32 = 0) throws -> [UInt8] {
         if count == 0 { _ = try openDescriptor(); return [] }
         if let tls {
-            let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                initialized = try tls.read(into: UnsafeMutableRawBufferPointer(buffer), deadline: deadline(after: timeout),
-                                           nonBlocking: timeout == 0)
+            // MSG_DONTWAIT (interact's reads) asks for no wait here too, and
+            // says EAGAIN for nothing, as recv(2) would.
+            let dontWait = flags & Int32(MSG_DONTWAIT) != 0
+            do {
+                let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    initialized = try tls.read(into: UnsafeMutableRawBufferPointer(buffer), deadline: deadline(after: timeout),
+                                               nonBlocking: timeout == 0 || dontWait)
+                }
+                noteTaken(bytes.count, flags: 0)
+                return bytes
+            } catch let error as TLSError where dontWait && (error.kind == .wantRead || error.kind == .wantWrite) {
+                throw Errno(rawValue: EAGAIN)
             }
-            noteTaken(bytes.count, flags: 0)
-            return bytes
         }
         var length = 0
         let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -399,8 +408,8 @@ public final class Socket {
 
     // MARK: TLS
 
-    /// What one SSL_write in a sendall carries at most.
-    static let tlsPiece = 1 << 20
+    /// What one SSL_write in a sendall carries at most: four records.
+    static let tlsPiece = 64 << 10
 
     /// The context and connection for `settings`, files loaded; nothing sent yet.
     public func prepareTLS(_ settings: TLSSettings) throws -> TLSStream {
@@ -415,6 +424,13 @@ public final class Socket {
     public func handshakeTLS(_ stream: TLSStream) throws {
         try stream.handshake(deadline: deadline(after: timeout), nonBlocking: timeout == 0)
         tls = stream
+    }
+
+    /// Sends close_notify and waits for nothing: this side will send no
+    /// more, and the peer's bytes can still be read.
+    public func closeTLSWriting() throws {
+        _ = try openDescriptor()
+        tls?.sendCloseNotify()
     }
 
     /// `SSLSocket.unwrap`: the TLS close, after which the socket is plain again.

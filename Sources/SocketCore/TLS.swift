@@ -47,6 +47,9 @@ public struct TLSTimeout: Error, Equatable {
     public let writing: Bool
 }
 
+/// An ALPN protocol name of 0 or more than 255 bytes.
+public struct TLSALPNLength: Error {}
+
 /// The socket was given a TLS call it cannot take in its state.
 public struct TLSStateError: Error, Equatable {
     public let message: String
@@ -209,6 +212,8 @@ public final class TLSStream {
                 if settings.verify {
                     let parameters = SSL_get0_param(ssl)
                     if isAddress == nil {
+                        // As CPython: `f*.example.com` matches nothing.
+                        X509_VERIFY_PARAM_set_hostflags(parameters, UInt32(X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
                         _ = host.withCString { X509_VERIFY_PARAM_set1_host(parameters, $0, strlen($0)) }
                     } else {
                         _ = host.withCString { X509_VERIFY_PARAM_set1_ip_asc(parameters, $0) }
@@ -271,7 +276,7 @@ public final class TLSStream {
             var wire: [UInt8] = []
             for name in settings.alpn {
                 let bytes = Array(name.utf8)
-                guard !bytes.isEmpty, bytes.count <= 255 else { throw TLSStateError(message: "invalid protocol name \(name)") }
+                guard !bytes.isEmpty, bytes.count <= 255 else { throw TLSALPNLength() }
                 wire.append(UInt8(bytes.count))
                 wire += bytes
             }
@@ -328,14 +333,16 @@ public final class TLSStream {
                             text: "The operation did not complete (write)")
         case SSL_ERROR_SYSCALL:
             if queued.code == 0 {
-                if returned == 0 {
+                // What the socket BIO reported: EOF when the call returned
+                // 0 or errno says nothing, else the OSError of errno.
+                if returned == 0 || savedErrno == 0 {
                     return TLSError(kind: .eof, operation: operation, library: nil, reason: nil,
                                     text: "EOF occurred in violation of protocol")
                 }
-                if savedErrno != 0 { return Errno(rawValue: savedErrno) }
-                return TLSError(kind: .syscall, operation: operation, library: nil, reason: nil, text: "Some I/O error occurred")
+                return Errno(rawValue: savedErrno)
             }
-            return TLSError(kind: .syscall, operation: operation, library: queued.library, reason: queued.reason,
+            // PySSL_SetError keeps SSLError for a queued error here.
+            return TLSError(kind: .ssl, operation: operation, library: queued.library, reason: queued.reason,
                             text: queued.text ?? "unknown error")
         case SSL_ERROR_SSL:
             let reason = sockshell_ERR_GET_REASON(queued.code)
@@ -478,6 +485,13 @@ public final class TLSStream {
         }
     }
 
+    /// One SSL_shutdown: close_notify goes out (or into the send buffer).
+    func sendCloseNotify() {
+        ERR_clear_error()
+        _ = SSL_shutdown(ssl)
+        ERR_clear_error()
+    }
+
     // MARK: What Python's SSLSocket tells
 
     /// `version()`: `TLSv1.3`; nil before the handshake.
@@ -522,10 +536,15 @@ public final class TLSStream {
     fileprivate func report(_ line: String) { messageSink?(line) }
 }
 
-/// The server's ALPN protocols, for the select callback.
+/// The server's ALPN protocols, for the select callback: memory of its
+/// own, since OpenSSL's choice may point into it after the callback.
 private final class ALPNChoices {
-    let wire: [UInt8]
-    init(_ wire: [UInt8]) { self.wire = wire }
+    let wire: UnsafeMutableBufferPointer<UInt8>
+    init(_ bytes: [UInt8]) {
+        wire = .allocate(capacity: bytes.count)
+        _ = wire.initialize(from: bytes)
+    }
+    deinit { wire.deallocate() }
 }
 
 /// Python's server chooses the first of its own protocols the client
@@ -537,11 +556,10 @@ private let alpnSelect: @convention(c) (OpaquePointer?, UnsafeMutablePointer<Uns
     let choices = Unmanaged<ALPNChoices>.fromOpaque(argument).takeUnretainedValue()
     var chosen: UnsafeMutablePointer<UInt8>?
     var length: UInt8 = 0
-    let status = choices.wire.withUnsafeBufferPointer { wire in
-        SSL_select_next_proto(&chosen, &length, wire.baseAddress, UInt32(wire.count), offered, offeredLength)
-    }
+    let status = SSL_select_next_proto(&chosen, &length, choices.wire.baseAddress, UInt32(choices.wire.count),
+                                       offered, offeredLength)
     guard status == OPENSSL_NPN_NEGOTIATED, let chosen else { return SSL_TLSEXT_ERR_NOACK }
-    // `chosen` points into the client's list, which outlives the callback.
+    // `chosen` points into the server's list, which lives as long as the context.
     out.pointee = UnsafePointer(chosen)
     outLength.pointee = length
     return SSL_TLSEXT_ERR_OK

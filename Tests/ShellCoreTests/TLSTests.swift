@@ -37,7 +37,12 @@ final class TLSTests: XCTestCase {
         XCTAssertEqual(shell.one("recv conn 3"), "b' th'")
         XCTAssertEqual(shell.one("send conn b'back'"), "4")
         XCTAssertEqual(shell.one("recv c"), "b'back'")
-        XCTAssertEqual(shell.one("tlsinfo conn").isEmpty, false)
+        XCTAssertEqual(shell("tlsinfo conn").first, "version: 'TLSv1.3'")
+        // Bytes OpenSSL decrypted and holds make the socket readable, as buffered ones do.
+        XCTAssertEqual(shell("recv conn; sendall c b'abcdef'"), ["b'ree'"])
+        XCTAssertEqual(shell.one("recv conn 3"), "b'abc'")
+        XCTAssertEqual(shell.one("select [conn] [] 0"), "([conn], [])")
+        XCTAssertEqual(shell.one("recv conn"), "b'def'")
         XCTAssertTrue(shell("sockets").contains { $0.hasPrefix("c ") && $0.contains("tls=TLSv1.3/TLS_AES_256_GCM_SHA384") })
     }
 
@@ -76,6 +81,27 @@ final class TLSTests: XCTestCase {
         XCTAssertEqual(shell.one("settimeout c 0.1; recv c"), "TimeoutError: The read operation timed out")
         XCTAssertEqual(shell.one("setblocking c False; recv c"), "ssl.SSLWantReadError: The operation did not complete (read) (_ssl.c:2580)")
         XCTAssertEqual(shell.one("settimeout c 0.1; unwrap c"), "TimeoutError: The read operation timed out")
+    }
+
+    func testWhatWrapSocketRefusesBeforeTheHandshake() {
+        let shell = Shell()
+        XCTAssertEqual(shell("create_server srv 127.0.0.1 0; create_connection c localhost $srv.port; accept srv conn").count, 1)
+        // Clear bytes read ahead would be taken for TLS's own.
+        XCTAssertEqual(shell("sendall conn b'220 ready\\r\\nmore'; recvline c"), [#"b'220 ready\r\n'"#])
+        XCTAssertEqual(shell.one("tls c verify=False"),
+                       "ValueError: 4 bytes read before the handshake are still buffered on c: recv them first (TLS would take them for its own)")
+        XCTAssertEqual(shell.one("recv c"), "b'more'")
+        XCTAssertEqual(shell.one("tls c server_hostname=''"), "ValueError: check_hostname requires server_hostname")
+        XCTAssertEqual(shell.one("tls c server_hostname=.example.com"),
+                       "UnicodeError: encoding with 'idna' codec failed (UnicodeError: label empty or too long)")
+        XCTAssertEqual(shell.one("tls c verify=False alpn=''"), "ssl.SSLError: ('ALPN protocols must be 1 to 255 in length',)")
+        XCTAssertEqual(shell.one("tls c verify=False cafile=/nonexistent/ca.pem"), "FileNotFoundError: [Errno 2] No such file or directory")
+        // As Python, a non-blocking socket is refused, and closed.
+        XCTAssertEqual(shell.one("setblocking c False; tls c verify=False"),
+                       "ValueError: do_handshake_on_connect should not be specified for non-blocking sockets")
+        XCTAssertEqual(shell.one("getpeername c"), "NameError: name 'c' is not defined")
+        XCTAssertEqual(shell.one("certificate make x.pem x.key localhost days=-9223372036854775808"),
+                       "ValueError: days must be a whole number of days, at most 36500 either way, not -9223372036854775808")
     }
 
     func testAKeywordValueMayHoldCommasOutsideBrackets() {

@@ -103,8 +103,19 @@ private func checkStream(_ entry: SocketEntry) throws {
     guard entry.socket.tls == nil else {
         throw ShellError.value("\(entry.name) already speaks TLS (unwrap \(entry.name) first)")
     }
+}
+
+/// What wrap_socket checks once the socket is its own: a peer, bytes no
+/// one read, a timeout that lets the handshake wait.
+private func checkReady(_ entry: SocketEntry) throws {
     // wrap_socket asks getpeername first; an unconnected socket cannot shake hands.
     _ = try entry.socket.peerAddress()
+    // Clear bytes already read (recvline reads ahead) would be taken for TLS
+    // data after the handshake, or hold the peer's ClientHello.
+    if entry.bufferedCount > 0 {
+        throw ShellError.value("\(entry.bufferedCount) bytes read before the handshake are still buffered on \(entry.name): "
+                               + "recv them first (TLS would take them for its own)")
+    }
 }
 
 private let clientOptions = ["server_hostname", "verify", "cafile", "alpn", "version"]
@@ -119,14 +130,16 @@ private func tlsClient(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     settings.alpn = options["alpn"].map(optionList) ?? []
     settings.version = try options["version"].map(optionVersion)
     settings.serverHostname = options["server_hostname"].map(optionText) ?? entry.connectedHost
-    if let host = settings.serverHostname {
-        if host.isEmpty || host.hasPrefix(".") {
-            throw ShellError.value("server_hostname cannot be an empty string or start with a leading dot.")
-        }
-    } else if settings.verify {
-        throw ShellError.value("check_hostname requires server_hostname")
-    }
+    // In the order SSLSocket._create and _ssl.c check them.
     try checkStream(entry)
+    let host = settings.serverHostname ?? ""
+    if settings.verify, host.isEmpty { throw ShellError.value("check_hostname requires server_hostname") }
+    if host.contains("\0") { throw ShellError.type("argument must be encoded string without null bytes, not str") }
+    if host.hasPrefix(".") { throw ShellError("UnicodeError", "encoding with 'idna' codec failed (UnicodeError: label empty or too long)") }
+    if settings.serverHostname != nil, host.isEmpty {
+        throw ShellError.value("server_hostname cannot be an empty string or start with a leading dot.")
+    }
+    try checkReady(entry)
     try handshake(entry, settings, &call)
     return nil
 }
@@ -142,6 +155,7 @@ private func tlsServer(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     settings.alpn = options["alpn"].map(optionList) ?? []
     settings.version = try options["version"].map(optionVersion)
     try checkStream(entry)
+    try checkReady(entry)
     try handshake(entry, settings, &call)
     return nil
 }
@@ -152,12 +166,13 @@ private func tlsServer(_ call: inout Call, _ bound: Bindings) throws -> Value? {
 /// as `close` frees it.
 private func handshake(_ entry: SocketEntry, _ settings: TLSSettings, _ call: inout Call) throws {
     let stream: TLSStream
+    // A file that cannot be opened is Python's bare FileNotFoundError (no name).
+    stream = try entry.socket.prepareTLS(settings)
     do {
-        stream = try entry.socket.prepareTLS(settings)
-    } catch let error as Errno {
-        throw fileError(error, [settings.certificateFile, settings.keyFile, settings.caFile].compactMap { $0 }.first { access($0, R_OK) != 0 } ?? "")
-    }
-    do {
+        // Python's wrap_socket refuses this after making the SSL object, and closes the socket too.
+        if entry.socket.timeout == 0 {
+            throw ShellError.value("do_handshake_on_connect should not be specified for non-blocking sockets")
+        }
         try entry.socket.handshakeTLS(stream)
     } catch {
         call.session.remove(entry.name)
@@ -223,7 +238,7 @@ private func certificate(_ call: inout Call, _ bound: Bindings) throws -> Value?
     let options = try keywordOptions(bound.repeated(4), allowed: ["days"], command: "certificate make")
     var days = 365
     if let given = options["days"] {
-        guard let number = Int(optionText(given)), abs(number) <= 36_500 else {
+        guard let number = Int(optionText(given)), (-36_500...36_500).contains(number) else {
             throw ShellError.value("days must be a whole number of days, at most 36500 either way, not \(given.text)")
         }
         days = number
@@ -231,10 +246,15 @@ private func certificate(_ call: inout Call, _ bound: Bindings) throws -> Value?
     guard !host.isEmpty, !host.contains(","), !host.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
         throw ShellError.value("HOST must be a host name or address, not \(pythonStringRepr(host))")
     }
-    do {
-        try Certificate.makeSelfSigned(certificatePath: bound.text(1), keyPath: bound.text(2), host: host, days: days)
-    } catch let error as Errno {
-        throw fileError(error, error.rawValue == ENOENT ? bound.text(1) : bound.text(2))
+    let made = try Certificate.makeSelfSigned(host: host, days: days)
+    // The key first, private from birth (an old file's mode is made 0600
+    // too); each file's error names it.
+    for (path, bytes, mode) in [(bound.text(2), made.key, mode_t(0o600)), (bound.text(1), made.certificate, mode_t(0o644))] {
+        do {
+            try Files.replace(path, with: bytes, mode: mode)
+        } catch let error as Errno {
+            throw fileError(error, path)
+        }
     }
     return nil
 }
