@@ -6,6 +6,8 @@
 #include <openssl/pem.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* OpenSSL's macros over SSL_ctrl and friends, as functions Swift can call. */
 static inline long sockshell_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
@@ -49,4 +51,57 @@ static inline int sockshell_peer_chain_count(SSL *ssl) {
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
     return chain ? sk_X509_num(chain) : 0;
 }
+/* The URIs of a certificate's Authority Information Access of one method
+   (NID_ad_OCSP, NID_ad_ca_issuers), or of its CRL distribution points
+   (method 0), as CPython's _get_aia_uri and _get_crl_dp collect them: one
+   string, each URI ended by a newline; NULL when there is none. Free it
+   with free(). */
+static inline char *sockshell_certificate_uris(X509 *cert, int method) {
+    BIO *out = BIO_new(BIO_s_mem());
+    if (out == NULL) return NULL;
+    int found = 0;
+    if (method != 0) {
+        AUTHORITY_INFO_ACCESS *info = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
+        if (info != NULL) {
+            for (int i = 0; i < sk_ACCESS_DESCRIPTION_num(info); i++) {
+                ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(info, i);
+                if (OBJ_obj2nid(ad->method) != method || ad->location->type != GEN_URI) continue;
+                ASN1_IA5STRING *uri = ad->location->d.uniformResourceIdentifier;
+                BIO_write(out, ASN1_STRING_get0_data(uri), ASN1_STRING_length(uri));
+                BIO_write(out, "\n", 1);
+                found = 1;
+            }
+            AUTHORITY_INFO_ACCESS_free(info);
+        }
+    } else {
+        STACK_OF(DIST_POINT) *points = X509_get_ext_d2i(cert, NID_crl_distribution_points, NULL, NULL);
+        if (points != NULL) {
+            for (int i = 0; i < sk_DIST_POINT_num(points); i++) {
+                DIST_POINT *point = sk_DIST_POINT_value(points, i);
+                if (point->distpoint == NULL || point->distpoint->type != 0) continue;
+                GENERAL_NAMES *names = point->distpoint->name.fullname;
+                for (int j = 0; j < sk_GENERAL_NAME_num(names); j++) {
+                    GENERAL_NAME *name = sk_GENERAL_NAME_value(names, j);
+                    if (name->type != GEN_URI) continue;
+                    ASN1_IA5STRING *uri = name->d.uniformResourceIdentifier;
+                    BIO_write(out, ASN1_STRING_get0_data(uri), ASN1_STRING_length(uri));
+                    BIO_write(out, "\n", 1);
+                    found = 1;
+                }
+            }
+            CRL_DIST_POINTS_free(points);
+        }
+    }
+    char *result = NULL;
+    if (found) {
+        char *data = NULL;
+        long length = BIO_get_mem_data(out, &data);
+        result = malloc((size_t)length + 1);
+        if (result != NULL) { memcpy(result, data, (size_t)length); result[length] = 0; }
+    }
+    BIO_free(out);
+    return result;
+}
+static inline int sockshell_NID_ad_OCSP(void) { return NID_ad_OCSP; }
+static inline int sockshell_NID_ad_ca_issuers(void) { return NID_ad_ca_issuers; }
 #endif

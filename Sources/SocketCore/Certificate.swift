@@ -61,6 +61,18 @@ public final class Certificate {
         return result
     }
 
+    /// `OCSP`, `caIssuers`: the Authority Information Access URIs of each method.
+    public var ocspURIs: [String] { uris(sockshell_NID_ad_OCSP()) }
+    public var caIssuerURIs: [String] { uris(sockshell_NID_ad_ca_issuers()) }
+    /// `crlDistributionPoints`: each full-name URI of the CRL distribution points.
+    public var crlDistributionPoints: [String] { uris(0) }
+
+    private func uris(_ method: Int32) -> [String] {
+        guard let joined = sockshell_certificate_uris(x509, method) else { return [] }
+        defer { free(joined) }
+        return String(cString: joined).split(separator: "\n").map(String.init)
+    }
+
     private static func decode(_ name: OpaquePointer?) -> Name {
         guard let name else { return [] }
         var result: Name = []

@@ -71,12 +71,13 @@ def wait_listening(port, deadline=10):
     raise AssertionError(f"nothing listens on {port}")
 
 
-def openssl_certificate(name, host="localhost", ca=None):
+def openssl_certificate(name, host="localhost", ca=None, extensions=()):
     """A certificate and key made by openssl's command line: self-signed, or signed by `ca` (its name)."""
     cert, key = path(name + ".pem"), path(name + ".key")
     if ca is None:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "30", "-subj", "/CN=" + host, "-addext", f"subjectAltName=DNS:{host}"],
+                        "-days", "30", "-subj", "/CN=" + host + "/O=Test Org/C=DE", "-addext", f"subjectAltName=DNS:{host}",
+                        *[word for extension in extensions for word in ("-addext", extension)]],
                        check=True, capture_output=True)
     else:
         request = path(name + ".csr")
@@ -189,7 +190,10 @@ def python_client(port, host="localhost", cafile=None, settings="", timeout=None
 
 @test
 def test_client_against_openssl_s_server_tls13_tls12_and_alpn_as_python_sees_them():
-    cert, key = openssl_certificate("server")
+    # The extensions a public CA's certificate carries, which getpeercert() shows.
+    cert, key = openssl_certificate("server", extensions=(
+        "authorityInfoAccess=OCSP;URI:http://ocsp.example.com/,caIssuers;URI:http://ca.example.com/ca.crt",
+        "crlDistributionPoints=URI:http://crl.example.com/one.crl,URI:http://crl.example.com/two.crl"))
     with s_server(cert, key, "-alpn", "h2,http/1.1") as peer:
         for version, alpn in ((None, "h2,http/1.1"), ("TLSv1_2", "http/1.1"), ("TLSv1_3", None)):
             options = f"cafile={cert}" + (f" version={version}" if version else "") + (f" alpn={alpn}" if alpn else "")

@@ -208,6 +208,10 @@ func peerCertificateValue(_ certificate: Certificate) -> Value {
     if !alternatives.isEmpty {
         pairs.append((.str("subjectAltName"), .tuple(alternatives.map { .tuple([.str($0.0), .str($0.1)]) })))
     }
+    for (key, uris) in [("OCSP", certificate.ocspURIs), ("caIssuers", certificate.caIssuerURIs),
+                        ("crlDistributionPoints", certificate.crlDistributionPoints)] where !uris.isEmpty {
+        pairs.append((.str(key), .tuple(uris.map { .str($0) })))
+    }
     return .dict(pairs)
 }
 
