@@ -38,7 +38,7 @@ FULL = dict(replay=20_000, round_trips=10_000, bulk=1 * GIB, sockets=10_000,
             bulk_runs=3, receive_runs=5, socket_sessions=3, table_reps=5, memory_runs=9,
             serve_clients=100, serve_trips=1_000, serve_cycles=10_000, serve_runs=3, serve_prompt_samples=40,
             serve_idle=1_000, packet_rounds=5_000, packet_runs=3, packet_bulk=64 << 20,
-            tls_bulk=256 * MIB, tls_runs=3)
+            tls_bulk=256 * MIB, tls_runs=5)
 QUICK = dict(replay=400, round_trips=1_000, bulk=64 * MIB, sockets=500,
              startup_rounds=2, startup_runs=15, script_rounds=2, script_runs=3,
              bulk_runs=3, receive_runs=3, socket_sessions=2, table_reps=5, memory_runs=5,
