@@ -22,8 +22,9 @@ public final class SocketEntry {
     /// The HOST given to `connect` or `create_connection`: `tls` checks the
     /// certificate against it when no server_hostname= is given.
     var connectedHost: String?
-    /// How `tls` or `tls_server` wrapped the socket, for `export python`.
-    var tlsSettings: TLSSettings?
+    /// `tls` or `tls_server` on a socket not connected yet: the handshake
+    /// comes with its `connect`, or with each `accept` of a listener.
+    var deferredTLS: TLSSettings?
 
     func noteOption(_ name: String, _ value: String) {
         if let index = optionsSet.firstIndex(where: { $0.name == name }) {

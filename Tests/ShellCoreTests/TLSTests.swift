@@ -104,6 +104,31 @@ final class TLSTests: XCTestCase {
                        "ValueError: days must be a whole number of days, at most 36500 either way, not -9223372036854775808")
     }
 
+    func testWrappedBeforeConnectingTheHandshakeComesWithConnectAndAccept() {
+        let shell = Shell()
+        let cert = "\(directory)/cert.pem", key = "\(directory)/key.pem"
+        XCTAssertEqual(shell("certificate make \(cert) \(key) localhost; create_server srv 127.0.0.1 0; tls_server srv \(cert) \(key)"), [])
+        XCTAssertEqual(shell("socket c; tls c server_hostname=localhost cafile=\(cert)"), [])
+        XCTAssertTrue(shell("sockets").contains { $0.hasPrefix("c ") && $0.hasSuffix("tls=on connect") })
+        XCTAssertEqual(shell("connect c 127.0.0.1 $srv.port &"), ["[1] connect c 127.0.0.1 $srv.port"])
+        let accepted = shell("accept srv conn")
+        XCTAssertEqual(accepted.count, 2, "\(accepted)")
+        XCTAssertEqual(accepted.last, "[1] done: connect c 127.0.0.1 $srv.port")
+        XCTAssertEqual(shell("tlsinfo conn").first, "version: 'TLSv1.3'")
+        XCTAssertEqual(shell("sendall c b'hi'; recv conn"), ["b'hi'"])
+        // A failed handshake after connect leaves the client connected and plain, as Python's.
+        XCTAssertEqual(shell("socket e; tls e server_hostname=wrong.example cafile=\(cert)"), [])
+        XCTAssertEqual(shell("connect e 127.0.0.1 $srv.port &"), ["[1] connect e 127.0.0.1 $srv.port"])
+        XCTAssertEqual(shell("accept srv conn2"), [
+            "ssl.SSLError: [SSL: SSLV3_ALERT_BAD_CERTIFICATE] sslv3 alert bad certificate (_ssl.c:1006)",
+            "[1] ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                + "Hostname mismatch, certificate is not valid for 'wrong.example'. (_ssl.c:1006)"])
+        XCTAssertEqual(shell.one("getpeername conn2"), "NameError: name 'conn2' is not defined")
+        XCTAssertTrue(shell.one("getpeername e").hasPrefix("('127.0.0.1', "))
+        // Unconnected and no name to check the certificate against: Python's ValueError.
+        XCTAssertEqual(shell.one("socket f; tls f"), "ValueError: check_hostname requires server_hostname")
+    }
+
     func testAKeywordValueMayHoldCommasOutsideBrackets() {
         let shell = Shell()
         XCTAssertEqual(shell.one("echo alpn=h2,http/1.1"), "alpn=h2,http/1.1")
@@ -113,7 +138,9 @@ final class TLSTests: XCTestCase {
                        "TypeError: tls() got an unexpected keyword argument 'colour' (options: server_hostname, verify, cafile, alpn, version)")
         XCTAssertEqual(shell.one("tls s verify=maybe"), "ValueError: verify must be True or False, not maybe")
         XCTAssertEqual(shell.one("tls s"), "ValueError: check_hostname requires server_hostname")
-        XCTAssertEqual(shell.one("tls s server_hostname=localhost"), "OSError: [Errno 107] Transport endpoint is not connected")
+        // A client wrap on a listener has no handshake to make.
+        XCTAssertEqual(shell("create_server l 127.0.0.1 0; tls l server_hostname=localhost").last,
+                       "OSError: [Errno 107] Transport endpoint is not connected")
         XCTAssertEqual(shell("socket u udp; tls u verify=False").last, "NotImplementedError: only stream sockets are supported")
     }
 }

@@ -208,6 +208,7 @@ private func accept(_ call: inout Call, _ bound: Bindings) throws -> Value? {
               let value = try? socket.integerOption(level: address.level, name: address.name) else { continue }
         entry.noteOption(option.name, String(value))
     }
+    try handshakeAfterAccept(listener, entry, &call)
     return .tuple([.verbatim(socketRepr(entry)), addressValue(peer)])
 }
 
@@ -216,6 +217,7 @@ private func connect(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     try entry.socket.connect(bound.address(1))
     entry.hadConnection = true
     entry.connectedHost = call.arguments.writtenHost(at: 1)
+    try handshakeAfterConnect(entry)
     return nil
 }
 
@@ -224,6 +226,9 @@ private func connectEx(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     do {
         try entry.socket.connect(bound.address(1))
         entry.hadConnection = true
+        entry.connectedHost = call.arguments.writtenHost(at: 1)
+        // A TLS error is raised, not returned, as SSLSocket.connect_ex raises it.
+        try handshakeAfterConnect(entry)
         return .int(0)
     } catch let error as Errno {
         call.returnedError = error
@@ -299,6 +304,8 @@ private func socketsTable(_ call: inout Call, _ bound: Bindings) throws -> Value
         // A TLS socket says so, with what it agreed: `tls=TLSv1.3/TLS_AES_256_GCM_SHA384`.
         if let stream = entry.socket.tls {
             options.insert("tls=" + (stream.version ?? "?") + "/" + (stream.cipher?.name ?? "?"), at: 0)
+        } else if let deferred = entry.deferredTLS {
+            options.insert(deferred.serverSide ? "tls=on accept" : "tls=on connect", at: 0)
         }
         rows.append(socketRow(entry.name, entry.socket, hadConnection: entry.hadConnection,
                               timeout: entry.socket.timeout.map(pythonFloatRepr) ?? "None", sent: entry.bytesSent,

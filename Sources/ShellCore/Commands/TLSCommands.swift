@@ -106,16 +106,24 @@ private func checkStream(_ entry: SocketEntry) throws {
 }
 
 /// What wrap_socket checks once the socket is its own: a peer, bytes no
-/// one read, a timeout that lets the handshake wait.
-private func checkReady(_ entry: SocketEntry) throws {
-    // wrap_socket asks getpeername first; an unconnected socket cannot shake hands.
-    _ = try entry.socket.peerAddress()
+/// one read, a timeout that lets the handshake wait. Returns false for a
+/// socket not connected yet, whose handshake comes later, as in Python: a
+/// client's with `connect`, a listening server's with each `accept`.
+private func checkReady(_ entry: SocketEntry, serverSide: Bool) throws -> Bool {
+    do {
+        _ = try entry.socket.peerAddress()
+    } catch let error as Errno where error.rawValue == ENOTCONN {
+        let listening = (try? entry.socket.integerOption(level: SOL_SOCKET, name: SO_ACCEPTCONN)) == 1
+        guard listening == serverSide else { throw error }
+        return false
+    }
     // Clear bytes already read (recvline reads ahead) would be taken for TLS
     // data after the handshake, or hold the peer's ClientHello.
     if entry.bufferedCount > 0 {
         throw ShellError.value("\(entry.bufferedCount) bytes read before the handshake are still buffered on \(entry.name): "
                                + "recv them first (TLS would take them for its own)")
     }
+    return true
 }
 
 private let clientOptions = ["server_hostname", "verify", "cafile", "alpn", "version"]
@@ -139,8 +147,7 @@ private func tlsClient(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     if settings.serverHostname != nil, host.isEmpty {
         throw ShellError.value("server_hostname cannot be an empty string or start with a leading dot.")
     }
-    try checkReady(entry)
-    try handshake(entry, settings, &call)
+    try wrap(entry, settings, &call)
     return nil
 }
 
@@ -155,9 +162,40 @@ private func tlsServer(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     settings.alpn = options["alpn"].map(optionList) ?? []
     settings.version = try options["version"].map(optionVersion)
     try checkStream(entry)
-    try checkReady(entry)
-    try handshake(entry, settings, &call)
+    try wrap(entry, settings, &call)
     return nil
+}
+
+/// The handshake now, or, on a socket not connected yet, its settings kept
+/// for the `connect` or `accept` that will make it (files loaded now, so
+/// their errors come from this command, as from Python's context).
+private func wrap(_ entry: SocketEntry, _ settings: TLSSettings, _ call: inout Call) throws {
+    guard try checkReady(entry, serverSide: settings.serverSide) else {
+        _ = try entry.socket.prepareTLS(settings)
+        entry.deferredTLS = settings
+        return
+    }
+    try handshake(entry, settings, &call)
+}
+
+/// `connect` on a socket `tls` wrapped before it connected: the handshake,
+/// as SSLSocket.connect makes it. When it fails the socket stays, plain and
+/// connected, as Python's does.
+func handshakeAfterConnect(_ entry: SocketEntry) throws {
+    guard let settings = entry.deferredTLS else { return }
+    entry.deferredTLS = nil
+    var withHost = settings
+    if withHost.serverHostname == nil { withHost.serverHostname = entry.connectedHost }
+    let stream = try entry.socket.prepareTLS(withHost)
+    try entry.socket.handshakeTLS(stream)
+}
+
+/// `accept` on a listener `tls_server` wrapped: each new connection's
+/// handshake; when it fails the new socket is closed, as Python's accept
+/// closes it, and the listener stays.
+func handshakeAfterAccept(_ listener: SocketEntry, _ accepted: SocketEntry, _ call: inout Call) throws {
+    guard let settings = listener.deferredTLS else { return }
+    try handshake(accepted, settings, &call)
 }
 
 /// The context, then the handshake. A file that does not load fails
@@ -179,14 +217,12 @@ private func handshake(_ entry: SocketEntry, _ settings: TLSSettings, _ call: in
         try? entry.socket.close()
         throw error
     }
-    entry.tlsSettings = settings
 }
 
 private func unwrap(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let entry = bound.socket(0)
     guard entry.socket.tls != nil else { throw ShellError("AttributeError", "'socket' object has no attribute 'unwrap'") }
     try entry.socket.stopTLS()
-    entry.tlsSettings = nil
     return nil
 }
 
