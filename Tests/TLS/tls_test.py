@@ -512,16 +512,20 @@ def test_256_mib_each_way_over_tls_sha256():
 def test_export_python_of_a_tls_session_runs_and_prints_the_same():
     cert, key = openssl_certificate("exported")
     with s_server(cert, key, "-alpn", "http/1.1") as peer:
-        session = (f"create_connection c localhost {peer.port}; tls c cafile={cert} alpn=http/1.1; tlsinfo c; "
-                   "sendall c b'GET / HTTP/1.0\\r\\n\\r\\n'; recvline c; unwrap c; export python session.py")
-        out, err = sockshell(session)
-        check(err == "", err)
-        script = subprocess.run([sys.executable, path("session.py")], capture_output=True, text=True, timeout=TIMEOUT,
-                                cwd=WORK)
-    with open(path("session.py")) as exported:
-        text = exported.read()
-    check("import ssl" in text and "wrap_socket(c, server_hostname='localhost')" in text, text)
-    check(script.returncode == 0 and script.stdout == out, f"the script printed\n{script.stdout}{script.stderr}\nsockshell\n{out}")
+        # Wrapped once connected, and wrapped before connecting (the handshake comes with connect).
+        for start in (f"create_connection c localhost {peer.port}; tls c cafile={cert} alpn=http/1.1",
+                      f"socket c; tls c server_hostname=localhost cafile={cert} alpn=http/1.1; connect c 127.0.0.1 {peer.port}"):
+            session = (f"{start}; tlsinfo c; sendall c b'GET / HTTP/1.0\\r\\n\\r\\n'; recvline c; unwrap c; "
+                       "export python session.py")
+            out, err = sockshell(session)
+            check(err == "" and "version: 'TLSv1.3'" in out, err + out)
+            script = subprocess.run([sys.executable, path("session.py")], capture_output=True, text=True, timeout=TIMEOUT,
+                                    cwd=WORK)
+            with open(path("session.py")) as exported:
+                text = exported.read()
+            check("import ssl" in text and "wrap_socket(c, server_hostname='localhost')" in text, text)
+            check(script.returncode == 0 and script.stdout == out,
+                  f"the script printed\n{script.stdout}{script.stderr}\nsockshell\n{out}")
 
 
 @test
