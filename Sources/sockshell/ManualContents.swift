@@ -55,6 +55,14 @@ enum ManualContents {
             ManualPage.Entry("XDG_STATE_HOME", "The directory of the history file, when an absolute path."),
             ManualPage.Entry("HOME", "The history file is under it when XDG_STATE_HOME is not used."),
             ManualPage.Entry("INPUTRC", "GNU readline's key bindings (read by readline itself, see readline(3))."),
+            // TLSKeyLog.useEnvironment
+            ManualPage.Entry("SSLKEYLOGFILE",
+                             "A file to append the TLS key log to (NSS format, as browsers and Python's "
+                                 + "create_default_context write it), for Wireshark to decrypt a capture; "
+                                 + "'set keylog FILE|off' chooses instead."),
+            // TLSStream.configure: SSL_CTX_set_default_verify_paths
+            ManualPage.Entry("SSL_CERT_FILE, SSL_CERT_DIR",
+                             "The trust store tls uses without cafile=, as OpenSSL reads them (else /etc/ssl/certs)."),
         ],
         exitStatus: [
             // main.swift and StandardOutput.exitStatus
