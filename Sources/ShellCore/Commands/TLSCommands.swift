@@ -4,13 +4,13 @@ import Glibc
 extension CommandTable {
     static let tlsCommands: [Command] = [
         Command(name: "tls", group: .tls, parameters: [.required("NAME", .socket), .repeated("OPTION=VALUE", .tlsOption)],
-                summary: "wrap a connected socket in TLS as a client; options server_hostname= verify= cafile= alpn= version=",
+                summary: "wrap a socket in TLS as a client (now, or at its connect); options server_hostname= verify= cafile= alpn= version=",
                 python: "ctx = ssl.create_default_context(cafile=CAFILE); NAME = ctx.wrap_socket(NAME, server_hostname=HOST)",
                 cCall: "SSL_connect(3)", run: tlsClient),
         Command(name: "tls_server", group: .tls,
                 parameters: [.required("NAME", .socket), .required("CERT", .path), .required("KEY", .path),
                              .repeated("OPTION=VALUE", .tlsOption)],
-                summary: "wrap an accepted socket in TLS as the server; cafile= asks for a client certificate",
+                summary: "wrap an accepted socket in TLS as the server (a listener: at each accept); cafile= asks for a client certificate",
                 python: "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(CERT, KEY); NAME = ctx.wrap_socket(NAME, server_side=True)",
                 cCall: "SSL_accept(3)", run: tlsServer),
         Command(name: "unwrap", group: .tls, parameters: [.required("NAME", .socket)],
