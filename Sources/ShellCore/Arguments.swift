@@ -75,13 +75,7 @@ struct Arguments {
     /// The HOST as written at `position` (a word or string, or the first
     /// item of an address tuple), for `tls`'s server name; nil for any other.
     func writtenHost(at position: Int) -> String? {
-        guard position < items.count else { return nil }
-        var argument = items[position]
-        if case .tuple(let inner) = argument.kind, let first = inner.first { argument = first }
-        switch argument.kind {
-        case .word(let text), .string(let text): return text.isEmpty ? nil : text
-        default: return nil
-        }
+        position < items.count ? items[position].writtenHost : nil
     }
 
     var remaining: Int { items.count - index }

@@ -916,3 +916,17 @@ extension Lexer {
         }
     }
 }
+
+extension Argument {
+    /// The HOST as written here: a word or string, or the first item of an
+    /// address tuple; nil for any other (`$ip`, a number). The name `tls`
+    /// checks a certificate against, in the session and in its export.
+    var writtenHost: String? {
+        var argument = self
+        if case .tuple(let inner) = kind, let first = inner.first { argument = first }
+        switch argument.kind {
+        case .word(let text), .string(let text): return text.isEmpty ? nil : text
+        default: return nil
+        }
+    }
+}

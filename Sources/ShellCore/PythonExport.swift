@@ -467,12 +467,7 @@ private final class Translator {
         redirect = parsed.redirect
         // The HOST a socket connected to: `tls` checks the certificate against it.
         if parsed.name == "connect" || parsed.name == "create_connection", parsed.arguments.count > 1 {
-            var host = parsed.arguments[1]
-            if case .tuple(let items) = host.kind, let first = items.first { host = first }
-            switch host.kind {
-            case .word(let text), .string(let text): connectedHosts[parsed.arguments[0].text] = text
-            default: connectedHosts[parsed.arguments[0].text] = nil
-            }
+            connectedHosts[parsed.arguments[0].text] = parsed.arguments[1].writtenHost
         }
         guard let command = parsed.command else {
             var message = "name '\(parsed.name)' is not defined"
@@ -781,16 +776,9 @@ private final class Translator {
             modules.insert("ssl")
             let socket = c[0].socket
             let server = command.name == "tls_server"
-            let options = try keywordOptions(c[server ? 3 : 1].arguments, allowed: server ? ["cafile", "alpn", "version"]
-                                             : ["server_hostname", "verify", "cafile", "alpn", "version"], command: command.name)
-            let text = { (argument: Argument) -> String in
-                switch argument.kind {
-                case .word(let word), .string(let word): return word
-                default: return argument.text
-                }
-            }
+            let settings = try tlsSettings(c[server ? 3 : 1].arguments, serverSide: server)
             var lines: [String] = []
-            let cafile = options["cafile"].map { pythonStringRepr(text($0)) }
+            let cafile = settings.caFile.map(pythonStringRepr)
             if server {
                 lines.append("tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)")
                 lines.append("tls_context.load_cert_chain(\(c[1].python), \(c[2].python))")
@@ -800,27 +788,22 @@ private final class Translator {
                 }
             } else {
                 lines.append("tls_context = ssl.create_default_context(\(cafile.map { "cafile=" + $0 } ?? ""))")
-                if let verify = options["verify"], ["False", "false", "off", "0"].contains(text(verify)) {
+                if !settings.verify {
                     lines.append("tls_context.check_hostname = False")
                     lines.append("tls_context.verify_mode = ssl.CERT_NONE")
                 }
             }
-            if let alpn = options["alpn"] {
-                let names: [String]
-                switch alpn.kind {
-                case .list(let items), .tuple(let items): names = items.map(text)
-                default: names = text(alpn).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-                }
-                lines.append("tls_context.set_alpn_protocols([" + names.map(pythonStringRepr).joined(separator: ", ") + "])")
+            if !settings.alpn.isEmpty {
+                lines.append("tls_context.set_alpn_protocols([" + settings.alpn.map(pythonStringRepr).joined(separator: ", ") + "])")
             }
-            if let version = options["version"] {
-                let name = text(version).contains("3") ? "TLSv1_3" : "TLSv1_2"
+            if let version = settings.version {
+                let name = version == 0x0304 ? "TLSv1_3" : "TLSv1_2"
                 lines.append("tls_context.minimum_version = tls_context.maximum_version = ssl.TLSVersion.\(name)")
             }
             if server {
                 lines.append("\(socket.variable) = tls_context.wrap_socket(\(socket.variable), server_side=True)")
             } else {
-                let host = options["server_hostname"].map(text) ?? connectedHosts[socket.name]
+                let host = settings.serverHostname ?? connectedHosts[socket.name]
                 lines.append("\(socket.variable) = tls_context.wrap_socket(\(socket.variable)"
                              + (host.map { ", server_hostname=" + pythonStringRepr($0) } ?? "") + ")")
             }

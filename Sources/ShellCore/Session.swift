@@ -41,6 +41,10 @@ public final class SocketEntry {
 
     /// Bytes already received and waiting for the next read.
     public var bufferedCount: Int { pending.count }
+
+    /// A read would not wait: bytes sockshell holds, or bytes OpenSSL
+    /// decrypted and holds, which no poll of the descriptor shows.
+    var readsWithoutWaiting: Bool { pending.count > 0 || (socket.tls?.pending ?? 0) > 0 }
 }
 
 /// How `recv` and friends show bytes at the top level.

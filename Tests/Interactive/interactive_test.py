@@ -200,6 +200,17 @@ class Screen(Terminal):
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 
+def interrupt_during(term, line, wait=0.3):
+    """Types LINE and Enter at TERM's prompt, presses Ctrl-C once the call
+    has waited WAIT seconds, and returns the screen's rows after the line."""
+    term.send(line + "\r")
+    term.wait_for_line("sock> " + line)
+    time.sleep(wait)
+    term.send("\x03")
+    rows = term.prompt_ready()
+    return rows[rows.index("sock> " + line) + 1:]
+
+
 STATE = tempfile.mkdtemp(prefix="sockshell-interactive-")
 ENV = {"XDG_STATE_HOME": STATE}
 

@@ -109,22 +109,27 @@ private func sendAll(_ call: inout Call, _ bound: Bindings, newline: Bool) throw
         if newline { bytes.append(0x0A) }
         try bytes.withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) }
     case .file(let path):
-        // Stream the file in pieces: a 1 GiB file must not become 1 GiB of memory.
         let fd: Int32
         do { fd = try Files.openForReading(path) } catch let error as Errno { throw fileError(error, path) }
         defer { Files.close(fd) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count: Int
-            do { count = try chunk.withUnsafeMutableBytes { try Files.read(fd, into: $0) } } catch let error as Errno {
-                throw fileError(error, path)
-            }
-            if count == 0 { break }
-            try chunk.withUnsafeBytes { try entry.socket.sendAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), sent: &sent) }
-        }
+        try sendPieces(of: fd, path: path, to: entry, sent: &sent)
         if newline { try [UInt8(0x0A)].withUnsafeBytes { try entry.socket.sendAll($0, sent: &sent) } }
     }
     return nil
+}
+
+/// Sends the file `fd` from where it stands to its end, a MiB at a time:
+/// a 1 GiB file must not become 1 GiB of memory.
+private func sendPieces(of fd: Int32, path: String, to entry: SocketEntry, sent: inout Int) throws {
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let count: Int
+        do { count = try chunk.withUnsafeMutableBytes { try Files.read(fd, into: $0) } } catch let error as Errno {
+            throw fileError(error, path)
+        }
+        if count == 0 { return }
+        try chunk.withUnsafeBytes { try entry.socket.sendAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), sent: &sent) }
+    }
 }
 
 private func sendTo(_ call: inout Call, _ bound: Bindings) throws -> Value? {
@@ -156,17 +161,8 @@ private func sendFile(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     var sent = 0
     defer { entry.bytesSent += sent }
     if entry.socket.tls != nil {
-        // The kernel cannot encrypt: as SSLSocket.sendfile, the file goes
-        // through send, a piece at a time.
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while sent < size {
-            let count: Int
-            do { count = try chunk.withUnsafeMutableBytes { try Files.read(fd, into: $0) } } catch let error as Errno {
-                throw fileError(error, path)
-            }
-            if count == 0 { break }
-            try chunk.withUnsafeBytes { try entry.socket.sendAll(UnsafeRawBufferPointer(rebasing: $0[0..<count]), sent: &sent) }
-        }
+        // The kernel cannot encrypt: as SSLSocket.sendfile, the file goes through send.
+        try sendPieces(of: fd, path: path, to: entry, sent: &sent)
         return .int(sent)
     }
     try entry.socket.sendFile(from: fd, offset: 0, count: size, sent: &sent)

@@ -263,7 +263,7 @@ private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
 
     // A socket with bytes already read is ready whatever the kernel says;
     // then the others are asked without waiting, so every ready one is listed.
-    let anyBuffered = readers.contains { $0.bufferedCount > 0 || ($0.socket.tls?.pending ?? 0) > 0 }
+    let anyBuffered = readers.contains { $0.readsWithoutWaiting }
     let requests = readers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLIN)) }
         + writers.map { (fd: $0.socket.fileDescriptor, events: Int16(POLLOUT)) }
     var ready = [Int16](repeating: 0, count: requests.count)
@@ -272,9 +272,7 @@ private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     } catch is TimeoutExpired {
         // select's timeout is not an error: it returns empty lists.
     }
-    let readable = readers.enumerated().filter {
-        ready[$0.offset] != 0 || $0.element.bufferedCount > 0 || ($0.element.socket.tls?.pending ?? 0) > 0
-    }.map(\.element)
+    let readable = readers.enumerated().filter { ready[$0.offset] != 0 || $0.element.readsWithoutWaiting }.map(\.element)
     let writable = writers.enumerated().filter { ready[readers.count + $0.offset] != 0 }.map(\.element)
     let list = { (entries: [SocketEntry]) in Value.list(entries.map { .verbatim($0.name) }) }
     return .tuple([list(readable), list(writable)])

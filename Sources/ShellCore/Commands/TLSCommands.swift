@@ -126,18 +126,26 @@ private func checkReady(_ entry: SocketEntry, serverSide: Bool) throws -> Bool {
     return true
 }
 
-private let clientOptions = ["server_hostname", "verify", "cafile", "alpn", "version"]
-private let serverOptions = ["cafile", "alpn", "version"]
-
-private func tlsClient(_ call: inout Call, _ bound: Bindings) throws -> Value? {
-    let entry = bound.socket(0)
-    let options = try keywordOptions(bound.repeated(1), allowed: clientOptions, command: "tls")
+/// What `tls` (or, with `serverSide`, `tls_server`) was told after its
+/// arguments, as a context's settings: the handlers and `export python`
+/// read the options here, and nowhere else.
+func tlsSettings(_ arguments: [Argument], serverSide: Bool) throws -> TLSSettings {
+    let allowed = serverSide ? ["cafile", "alpn", "version"] : ["server_hostname", "verify", "cafile", "alpn", "version"]
+    let options = try keywordOptions(arguments, allowed: allowed, command: serverSide ? "tls_server" : "tls")
     var settings = TLSSettings()
+    settings.serverSide = serverSide
     if let verify = options["verify"] { settings.verify = try optionBool(verify, "verify") }
     settings.caFile = options["cafile"].map(optionText)
     settings.alpn = options["alpn"].map(optionList) ?? []
     settings.version = try options["version"].map(optionVersion)
-    settings.serverHostname = options["server_hostname"].map(optionText) ?? entry.connectedHost
+    settings.serverHostname = options["server_hostname"].map(optionText)
+    return settings
+}
+
+private func tlsClient(_ call: inout Call, _ bound: Bindings) throws -> Value? {
+    let entry = bound.socket(0)
+    var settings = try tlsSettings(bound.repeated(1), serverSide: false)
+    if settings.serverHostname == nil { settings.serverHostname = entry.connectedHost }
     // In the order SSLSocket._create and _ssl.c check them.
     try checkStream(entry)
     let host = settings.serverHostname ?? ""
@@ -153,14 +161,9 @@ private func tlsClient(_ call: inout Call, _ bound: Bindings) throws -> Value? {
 
 private func tlsServer(_ call: inout Call, _ bound: Bindings) throws -> Value? {
     let entry = bound.socket(0)
-    let options = try keywordOptions(bound.repeated(3), allowed: serverOptions, command: "tls_server")
-    var settings = TLSSettings()
-    settings.serverSide = true
+    var settings = try tlsSettings(bound.repeated(3), serverSide: true)
     settings.certificateFile = bound.text(1)
     settings.keyFile = bound.text(2)
-    settings.caFile = options["cafile"].map(optionText)
-    settings.alpn = options["alpn"].map(optionList) ?? []
-    settings.version = try options["version"].map(optionVersion)
     try checkStream(entry)
     try wrap(entry, settings, &call)
     return nil
