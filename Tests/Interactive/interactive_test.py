@@ -54,6 +54,7 @@ class Terminal:
                 os.chdir(cwd)
             os.execve(BINARY, [BINARY, *args], self.env)
         self.screen = b""
+        self.sent_at = 0
 
     def received(self, chunk):
         self.screen += chunk
@@ -82,6 +83,9 @@ class Terminal:
                 self.received(chunk)
 
     def send(self, text):
+        # Where the output after these keys starts: a prompt counts as ready
+        # only once drawn after them (see Screen.prompt_ready).
+        self.sent_at = len(self.screen)
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
 
     def command(self, line, expect=rb"sock> "):
@@ -188,9 +192,14 @@ class Screen(Terminal):
         """Waits until a row of the screen is exactly `text` (trailing blanks aside)."""
         return self.wait_for(lambda rows: text in rows, timeout, what=repr(text))
 
-    def prompt_ready(self, timeout=5.0):
-        """Waits for an empty prompt on the cursor's row, the cursor after it."""
+    def prompt_ready(self, timeout=5.0, drawn_anew=True):
+        """Waits for an empty prompt on the cursor's row, the cursor after it,
+        drawn after the last keys sent: right after Enter the screen still
+        shows the prompt the line was typed at, which is not the next one.
+        After a key that empties the line in place (Ctrl-U), drawn_anew=False."""
         def ready(rows):
+            if drawn_anew and b"sock> " not in self.screen[self.sent_at:]:
+                return False
             y, x = self.cursor()
             row = self.emulator.display[y].rstrip()
             return row == "sock>" and x == 6

@@ -89,7 +89,7 @@ def test_completion_of_python_attributes():
         term.wait_for(lambda rows: any("s.connect(" in row and "s.connect_ex(" in row for row in rows),
                       what="s.connect( and s.connect_ex( listed")
         term.send("\x15")
-        term.prompt_ready()
+        term.prompt_ready(drawn_anew=False)
         # A constant gets no `(`, also inside a call's arguments.
         term.send("socket.AF_IN\t")
         term.wait_for(line_is("socket.AF_INET"), what="socket.AF_INET, the common part")
