@@ -11,6 +11,7 @@ import Glibc
 public enum Interruption {
     nonisolated(unsafe) private static var pipeFDs: (read: Int32, write: Int32) = (-1, -1)
     nonisolated(unsafe) private static var pendingFlag: Int32 = 0
+    nonisolated(unsafe) private static var unechoedFlag: Int32 = 0
 
     /// The read end of the self-pipe, or -1 before `install()`.
     public static var fileDescriptor: Int32 { pipeFDs.read }
@@ -21,6 +22,12 @@ public enum Interruption {
         if let context = WaitContext.current { return context.cancelled }
         return pendingFlag != 0
     }
+
+    /// True when the last SIGINT came while the terminal on standard input
+    /// echoed nothing (ECHO off): readline's own modes, in the moment between
+    /// reading a line's Enter and giving the terminal back, so the `^C` typed
+    /// right after Enter was not shown. False when it echoed, or is no terminal.
+    public static var cameUnechoed: Bool { unechoedFlag != 0 }
 
     /// Creates the self-pipe and installs the SIGINT handler. Idempotent.
     public static func install() {
@@ -36,7 +43,12 @@ public enum Interruption {
         }
         pipeFDs = (fds[0], fds[1])
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in Interruption.note() }
+        action.__sigaction_handler.sa_handler = { _ in
+            // tcgetattr is async-signal-safe; the modes tell whether the
+            // terminal echoed this Ctrl-C as it arrived.
+            Interruption.unechoedFlag = TerminalDevice.echoes(0) ? 0 : 1
+            Interruption.note()
+        }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         // A shell starts a background job with SIGINT ignored, so that the

@@ -20,6 +20,15 @@ public enum TerminalDevice {
         return modes.c_lflag & wanted == wanted
     }
 
+    /// Whether the terminal on `fd` echoes what is typed (ECHO); true when
+    /// `fd` is no terminal, as nothing is missing then. Async-signal-safe.
+    /// The corresponding C function is `tcgetattr`.
+    public static func echoes(_ fd: Int32) -> Bool {
+        var modes = termios()
+        guard tcgetattr(fd, &modes) == 0 else { return true }
+        return modes.c_lflag & tcflag_t(ECHO) != 0
+    }
+
     /// Bytes typed and not yet read, or nil when the terminal cannot say.
     /// The corresponding C function is `ioctl` (FIONREAD).
     public static func bytesWaiting(_ fd: Int32) -> Int? {
@@ -43,6 +52,21 @@ public enum TerminalDevice {
         case end
         /// A signal came first (EINTR), or there was nothing after all (EAGAIN).
         case nothing
+    }
+
+    /// A descriptor of its own for reading the terminal on `fd`, which never
+    /// blocks: a Ctrl-C makes the terminal throw away the keys not yet read,
+    /// so a read that poll and FIONREAD had just promised bytes to could
+    /// otherwise wait for the next key. Opened anew, not duplicated, so that
+    /// O_NONBLOCK is this descriptor's alone and not that of the shell which
+    /// shares the terminal. Nil when `fd` is no terminal or it cannot be opened.
+    /// The corresponding C functions are `ttyname_r` and `open`.
+    public static func openNonBlockingReader(_ fd: Int32) -> Int32? {
+        var name = [CChar](repeating: 0, count: 256)
+        guard ttyname_r(fd, &name, name.count) == 0 else { return nil }
+        let opened = open(name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard opened >= 0 else { return nil }
+        return Files.moveHigh(opened)
     }
 
     /// Reads one byte. The corresponding C function is `read`.

@@ -366,10 +366,16 @@ final class InteractiveTerminal {
         }
     }
 
+    /// Where readKey reads: stdin's terminal opened anew without blocking
+    /// (stdin itself when that fails).
+    private static let keyReader = TerminalDevice.openNonBlockingReader(0) ?? 0
+
     /// Readline's key reader. It waits on the Ctrl-C pipe beside stdin: a
     /// Ctrl-C makes the terminal throw away what was typed and not yet read,
     /// so a read that stdin's readiness promised could block until the next
-    /// key, and the new prompt would not be drawn until then.
+    /// key, and the new prompt would not be drawn until then. Hence the
+    /// check of the bytes waiting, and a read that does not block (the Ctrl-C
+    /// can come between the check and the read).
     static func readKey() -> Int32 {
         var emptyWakeups = 0
         while true {
@@ -385,7 +391,7 @@ final class InteractiveTerminal {
                 emptyWakeups += 1
                 continue
             }
-            switch TerminalDevice.readByte(0) {
+            switch TerminalDevice.readByte(keyReader) {
             case .byte(let byte): return Int32(byte)
             case .end: return EOF
             case .nothing: continue

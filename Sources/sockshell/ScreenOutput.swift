@@ -58,11 +58,15 @@ extension StandardOutput {
 
     /// The terminal echoed `^C` where the cursor was (ECHOCTL), at the end of
     /// the command's row or of its last output: what follows starts below.
+    /// A Ctrl-C typed right behind Enter can come while readline still holds
+    /// the terminal with echo off; its `^C` is then written here, so the row
+    /// shows the same whenever the key came.
     func interrupted() {
         guard ScreenOutput.atPrompt, !ScreenOutput.interruptedRowEnded else { return }
         ScreenOutput.interruptedRowEnded = true
         guard TerminalDevice.echoesControlCharacters(0) else { return }
-        if ScreenOutput.stdoutIsTerminal { plain("\n") } else { writeToStandardError("\n") }
+        let row = Interruption.cameUnechoed ? "^C\n" : "\n"
+        if ScreenOutput.stdoutIsTerminal { plain(row) } else { writeToStandardError(row) }
     }
 
     /// Writes `text` into the pager's standard input and waits for the pager

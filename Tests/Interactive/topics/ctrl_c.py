@@ -85,6 +85,33 @@ def test_ctrl_c_during_a_wait_puts_keyboardinterrupt_on_its_own_row():
         term.close()
 
 
+def test_ctrl_c_right_behind_enter_never_leaves_an_empty_row():
+    # Typed fast, the Ctrl-C can come while readline still holds the terminal
+    # with echo off, after it read Enter: the terminal shows no `^C` then,
+    # and sockshell writes it, so KeyboardInterrupt is below a `^C` whenever
+    # the key came. Before readline read Enter, the line stays as far as
+    # read, `^C` after it, as at the prompt. (Ctrl-C also makes the terminal
+    # throw away output not yet shown, as it throws away keys not yet read,
+    # which can take the line's echo or its newline: so only the `^C` row
+    # is asserted.)
+    term = Screen(dict(ENV, **COLOUR))
+    try:
+        term.prompt_ready()
+        term.send("socket srv; bind srv 127.0.0.1 0; listen srv\r")
+        term.prompt_ready()
+        for delay in (0.0002, 0.0005, 0.001) * 4:
+            term.send("accept srv\r")
+            time.sleep(delay)
+            term.send("\x03")
+            rows = term.prompt_ready()
+            if rows[-2] == "KeyboardInterrupt":
+                assert "^C" in rows[-3], (delay, rows[-4:])
+            else:
+                assert rows[-2].startswith("sock>") and rows[-2].endswith("^C"), (delay, rows[-4:])
+    finally:
+        term.close()
+
+
 def test_interrupted_recvall_shows_its_partial_value_on_its_own_row():
     peer_script = ("import socket,sys,time\n"
                    "s=socket.socket();s.bind(('127.0.0.1',0));s.listen()\n"
