@@ -47,7 +47,8 @@ public final class PacketLog {
         guard let capture else { return ([], []) }
         var lines: [String] = []
         var segments: [(line: String, source: Int, destination: Int)] = []
-        for packet in capture.take() {
+        let (packets, dropped) = capture.take()
+        for packet in packets {
             guard let parsed = TcpdumpFormatter.ports(packet.bytes), belongs(parsed.source, parsed.destination) else { continue }
             guard let (line, payload) = formatter.line(for: packet.bytes) else { continue }
             entries.append(Entry(time: packet.time, bytes: packet.bytes, length: packet.length, line: line, sourcePort: parsed.source,
@@ -57,6 +58,11 @@ public final class PacketLog {
             lines.append(line)
             segments.append((line, parsed.source, parsed.destination))
             if showsPayload, !payload.isEmpty { lines.append("    " + escapedText(payload, keepingLineBreaks: false)) }
+        }
+        // A segment the kernel dropped is said, never left out in silence.
+        if dropped > 0 {
+            lines.append("\(dropped) packet\(dropped == 1 ? "" : "s") dropped by kernel (the capture fell behind; "
+                         + "these lines miss them)")
         }
         return (lines, segments)
     }

@@ -54,9 +54,18 @@ public final class PacketCapture {
         }
         do {
             try PacketCapture.attachFilter(moved)
-            // Room for a burst (a 1 MiB sendall on loopback is a few dozen 64 KiB segments).
-            var size: Int32 = 8 << 20
-            _ = setsockopt(moved, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            // Room for a burst: each packet queued counts whole (a loopback
+            // segment is up to 64 KiB, however little of it the filter
+            // keeps), and SO_RCVBUF stops at net.core.rmem_max (416 KiB by
+            // default, six segments), too few when the reading thread waits
+            // for a core. SO_RCVBUFFORCE passes that limit with CAP_NET_ADMIN,
+            // which a --sandbox session has in its own namespace: 64 MiB is
+            // a thousand such segments, memory the kernel takes only while
+            // they wait.
+            var size: Int32 = 32 << 20   // the kernel doubles it
+            if setsockopt(moved, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+                _ = setsockopt(moved, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            }
         } catch {
             _ = close(moved)
             throw error
@@ -109,15 +118,26 @@ public final class PacketCapture {
     }
 
     /// TCP or UDP over IPv4 (protocol byte at offset 9) or IPv6 (next header
-    /// at offset 6; extension headers are not followed): the filter the
-    /// kernel runs before a packet is queued for sockshell at all.
+    /// at offset 6; extension headers are not followed), not the sent copy
+    /// of a loopback packet: the filter the kernel runs before a packet is
+    /// queued for sockshell at all. (Jumps count from the next instruction;
+    /// the numbers in the comments are those after the first four.)
     private static func attachFilter(_ fd: Int32) throws {
         func statement(_ code: Int32, _ k: UInt32) -> sock_filter { sock_filter(code: UInt16(code), jt: 0, jf: 0, k: k) }
         func jump(_ code: Int32, _ k: UInt32, _ jt: UInt8, _ jf: UInt8) -> sock_filter {
             sock_filter(code: UInt16(code), jt: jt, jf: jf, k: k)
         }
         let load = BPF_LD | BPF_B | BPF_ABS, equal = BPF_JMP | BPF_JEQ | BPF_K
+        // The kernel's own facts of the packet (SKF_AD_OFF + SKF_AD_PKTTYPE, + SKF_AD_HATYPE).
+        let ancillary = BPF_LD | BPF_W | BPF_ABS, packetType = UInt32(bitPattern: -0x1000 + 4),
+            hardwareType = UInt32(bitPattern: -0x1000 + 28)
         var program: [sock_filter] = [
+            // The sent copy of a loopback packet is dropped here, in the
+            // kernel, so it takes no room in the queue.
+            statement(ancillary, packetType),                 // A = pkttype
+            jump(equal, UInt32(PACKET_OUTGOING), 0, 2),       // outgoing -> next, else 0
+            statement(ancillary, hardwareType),               // A = hatype
+            jump(equal, UInt32(SOCKSHELL_ARPHRD_LOOPBACK), 11, 0),  // loopback -> drop (11), else 0
             statement(load, 0),                              // 0: A = first byte
             statement(BPF_ALU | BPF_RSH | BPF_K, 4),          // 1: A = IP version
             jump(equal, 4, 0, 3),                             // 2: v4 -> 3, else 6
@@ -147,15 +167,30 @@ public final class PacketCapture {
     }
 
     /// Every packet captured so far and not taken yet: those the thread
-    /// queued, then those still in the kernel's queue, read here.
-    public func take() -> [Packet] {
+    /// queued, then those still in the kernel's queue, read here; and how
+    /// many the kernel dropped since the last call, its queue full, as
+    /// tcpdump's "packets dropped by kernel" counts them.
+    public func take() -> (packets: [Packet], dropped: Int) {
         arrived.drain()
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
         let packets = queued + readWaiting()
         queued.removeAll()
-        return packets
+        return (packets, droppedSinceLastCall())
     }
+
+    /// PACKET_STATISTICS, which the kernel resets as it reports them.
+    private func droppedSinceLastCall() -> Int {
+        guard fd >= 0 else { return 0 }
+        // struct tpacket_stats { unsigned tp_packets, tp_drops; }
+        var counts: (packets: UInt32, drops: UInt32) = (0, 0)
+        var length = socklen_t(MemoryLayout<(UInt32, UInt32)>.size)
+        guard getsockopt(fd, PacketCapture.solPacket, PacketCapture.packetStatistics, &counts, &length) == 0 else { return 0 }
+        return Int(counts.drops)
+    }
+
+    private static let solPacket: Int32 = 263          // SOL_PACKET
+    private static let packetStatistics: Int32 = 6     // PACKET_STATISTICS
 
     private func readWaiting() -> [Packet] {
         var packets: [Packet] = []

@@ -300,6 +300,39 @@ def test_a_second_host_with_an_mtu_of_1280_cuts_a_100_kib_sendall_into_small_seg
 
 
 @test
+def test_a_64_mib_sendall_with_set_packets_on_loses_no_segment_in_silence():
+    # While two busy processes compete for the cores with the capture's
+    # thread: every segment the kernel sent (TCP_INFO segs_out, both ends)
+    # is a line, or counted in a "dropped by kernel" line.
+    workdir = tempfile.mkdtemp(prefix="sockshell-keeping-up-")
+    os.chmod(workdir, 0o777)
+    path = os.path.join(workdir, "bulk.bin")
+    with open(path, "wb") as f:
+        f.truncate(64 << 20)
+    os.chmod(path, 0o644)
+    commands = ["set packets on", "create_server srv 127.0.0.1 8080", "create_connection c 127.0.0.1 8080",
+                "accept srv", "recvall srv_1 > /dev/null &", f"sendall c @{path}", "shutdown c wr", "wait 60",
+                "sleep 0.2", "tcpinfo c", "tcpinfo srv_1"]
+    hogs = [subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 20\nwhile time.time() < end: pass"])
+            for _ in range(2)]
+    try:
+        r = sockshell("--sandbox", as_nobody=True, stdin="\n".join(commands) + "\n")
+        assert r.returncode == 0 and r.stderr == "", (r.returncode, r.stderr[-500:])
+        shown = sum(1 for line in r.stdout.splitlines() if " Flags [" in line)
+        dropped = sum(int(n) for n in re.findall(r"^(\d+) packets? dropped by kernel \(the capture fell behind; "
+                                                  r"these lines miss them\)$", r.stdout, re.M))
+        sent = sum(int(n) for n in re.findall(r"'segs_out': (\d+)", r.stdout))
+        assert sent > 500, sent
+        assert shown + dropped == sent, (shown, dropped, sent)
+        print(f"    {shown} segments shown, {dropped} dropped, of {sent} sent")
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@test
 def test_set_packets_outside_a_sandbox_without_privilege_says_so():
     r = sockshell("-c", "set packets on", as_nobody=True)
     assert r.returncode == 1 and r.stdout == "", (r.returncode, r.stdout)

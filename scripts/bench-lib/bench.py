@@ -739,7 +739,7 @@ def main():
         ("many sockets", lambda: row_many_sockets(cfg, ss, tmp)),
         ("idle memory", lambda: row_idle_memory(cfg, runner, ss)),
         ("serve", lambda: serve_bench.rows(cfg, ss, tmp, add_row, at_least, at_most, notes, log, have)),
-        ("packets", lambda: packets_bench.rows(cfg, ss, tmp, add_row, at_least, at_most, notes, log)),
+        ("packets", lambda: packets_bench.rows(cfg, ss, tmp, add_row, notes, log)),
         ("tls", lambda: tls_bench.rows(cfg, ss, tmp, add_row, at_least, notes, log, have)),
     ]
     if args.only:
