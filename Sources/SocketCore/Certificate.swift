@@ -33,29 +33,48 @@ public final class Certificate {
     public var notBefore: String { Certificate.printed(X509_get0_notBefore(x509)) }
     public var notAfter: String { Certificate.printed(X509_get0_notAfter(x509)) }
 
-    /// `subjectAltName`: ('DNS', name), ('IP Address', address), ...
-    public var subjectAltNames: [(String, String)] {
+    /// One entry of `subjectAltName`: a (kind, text) pair, or ('DirName',
+    /// a distinguished name as `subject` is one).
+    public enum AlternativeName {
+        case text(String, String)
+        case directory(Name)
+    }
+
+    /// `subjectAltName`: ('DNS', name), ('IP Address', address), ..., each
+    /// kind as CPython's `_get_peer_alt_names` renders it: the strings as
+    /// they are, a Registered ID as i2t_ASN1_OBJECT names it, and the kinds
+    /// it has no rendering of (othername, X400, EDI party) as
+    /// GENERAL_NAME_print prints them, cut at the first colon.
+    public var subjectAltNames: [AlternativeName] {
         guard let names = sockshell_subject_alt_names(x509) else { return [] }
         defer { sockshell_general_names_free(names) }
-        var result: [(String, String)] = []
+        var result: [AlternativeName] = []
         for index in 0..<sockshell_general_names_count(names) {
             guard let name = sockshell_general_name(names, index) else { continue }
             switch name.pointee.type {
-            case GEN_DNS: result.append(("DNS", Certificate.text(name.pointee.d.dNSName)))
-            case GEN_EMAIL: result.append(("email", Certificate.text(name.pointee.d.rfc822Name)))
-            case GEN_URI: result.append(("URI", Certificate.text(name.pointee.d.uniformResourceIdentifier)))
+            case GEN_DNS: result.append(.text("DNS", Certificate.text(name.pointee.d.dNSName)))
+            case GEN_EMAIL: result.append(.text("email", Certificate.text(name.pointee.d.rfc822Name)))
+            case GEN_URI: result.append(.text("URI", Certificate.text(name.pointee.d.uniformResourceIdentifier)))
+            case GEN_DIRNAME: result.append(.directory(Certificate.decode(name.pointee.d.directoryName)))
+            case GEN_RID:
+                var buffer = [CChar](repeating: 0, count: 2048)
+                let length = i2t_ASN1_OBJECT(&buffer, Int32(buffer.count - 1), name.pointee.d.registeredID)
+                result.append(.text("Registered ID", length >= 0 && Int(length) < buffer.count ? String(cString: buffer) : "<INVALID>"))
             case GEN_IPADD:
                 let octets = Certificate.bytes(name.pointee.d.iPAddress)
                 if octets.count == 4 {
-                    result.append(("IP Address", octets.map(String.init).joined(separator: ".")))
+                    result.append(.text("IP Address", octets.map(String.init).joined(separator: ".")))
                 } else if octets.count == 16 {
                     let groups = stride(from: 0, to: 16, by: 2).map { String(Int(octets[$0]) << 8 | Int(octets[$0 + 1]), radix: 16, uppercase: true) }
-                    result.append(("IP Address", groups.joined(separator: ":")))
+                    result.append(.text("IP Address", groups.joined(separator: ":")))
                 } else {
-                    result.append(("IP Address", "<invalid>"))
+                    result.append(.text("IP Address", "<invalid>"))
                 }
             default:
-                result.append(("othername", "<unsupported>"))
+                let printed = Certificate.printed(name)
+                if let colon = printed.firstIndex(of: ":") {
+                    result.append(.text(String(printed[..<colon]), String(printed[printed.index(after: colon)...])))
+                }
             }
         }
         return result
@@ -113,6 +132,16 @@ public final class Certificate {
     private static func bytes(_ string: UnsafeMutablePointer<ASN1_STRING>?) -> [UInt8] {
         guard let string, let data = ASN1_STRING_get0_data(string) else { return [] }
         return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))))
+    }
+
+    /// A general name as GENERAL_NAME_print writes it, its first line (BIO_gets).
+    private static func printed(_ name: UnsafeMutablePointer<GENERAL_NAME>) -> String {
+        guard let bio = BIO_new(BIO_s_mem()) else { return "" }
+        defer { BIO_free(bio) }
+        _ = GENERAL_NAME_print(bio, name)
+        var buffer = [CChar](repeating: 0, count: 2048)
+        let count = BIO_gets(bio, &buffer, Int32(buffer.count - 1))
+        return count > 0 ? String(decoding: buffer[0..<Int(count)].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
     }
 
     private static func printed(_ time: UnsafePointer<ASN1_TIME>?) -> String {

@@ -223,6 +223,30 @@ def test_client_against_openssl_s_server_tls13_tls12_and_alpn_as_python_sees_the
 
 
 @test
+def test_getpeercert_shows_every_kind_of_alternative_name_as_python_does():
+    # Names a certificate can hold besides DNS: addresses, email, URI, a
+    # Registered ID (known and unknown), a directory name, other names.
+    config = path("names.cnf")
+    with open(config, "w") as out:
+        out.write("[req]\ndistinguished_name = dn\nprompt = no\nx509_extensions = ext\n[dn]\nCN = localhost\n[ext]\n"
+                  "subjectAltName = DNS:localhost, IP:127.0.0.1, IP:::1, email:a@example.com, URI:http://example.com/, "
+                  "RID:1.2.3.4, RID:1.3.6.1.5.5.7.3.1, dirName:directory, "
+                  "otherName:1.3.6.1.4.1.311.20.2.3;UTF8:user@example.com, otherName:1.2.3.4.5;UTF8:some\n"
+                  "[directory]\nC = DE\nO = Test Org\nCN = Directory Name\n")
+    cert, key = path("names.pem"), path("names.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "30",
+                    "-config", config], check=True, capture_output=True)
+    with s_server(cert, key) as peer:
+        out, err = sockshell(f"create_connection c localhost {peer.port}; tls c cafile={cert}; tlsinfo c")
+        check(err == "", err)
+        code = python_client(peer.port, cafile=cert, after="print('getpeercert: ' + repr(s.getpeercert()))")
+        python = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT).stdout
+        ours = next(line for line in out.splitlines() if line.startswith("getpeercert: "))
+        check("('DirName', ((('countryName', 'DE'),)" in ours and "('Registered ID', '1.2.3.4')" in ours, ours)
+        check(ours == python.strip(), f"tlsinfo's\n{ours}\nis not what Python says:\n{python}")
+
+
+@test
 def test_every_error_as_python_prints_it_from_a_real_misconfigured_peer():
     cert, key = openssl_certificate("good")
     # An expired certificate, made by sockshell itself, served by openssl.

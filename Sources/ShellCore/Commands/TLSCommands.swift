@@ -245,7 +245,12 @@ func peerCertificateValue(_ certificate: Certificate) -> Value {
     ]
     let alternatives = certificate.subjectAltNames
     if !alternatives.isEmpty {
-        pairs.append((.str("subjectAltName"), .tuple(alternatives.map { .tuple([.str($0.0), .str($0.1)]) })))
+        pairs.append((.str("subjectAltName"), .tuple(alternatives.map { alternative in
+            switch alternative {
+            case .text(let kind, let text): return .tuple([.str(kind), .str(text)])
+            case .directory(let directory): return .tuple([.str("DirName"), name(directory)])
+            }
+        })))
     }
     for (key, uris) in [("OCSP", certificate.ocspURIs), ("caIssuers", certificate.caIssuerURIs),
                         ("crlDistributionPoints", certificate.crlDistributionPoints)] where !uris.isEmpty {
