@@ -88,6 +88,16 @@ class Terminal:
         self.sent_at = len(self.screen)
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
 
+    def wait_until_running(self, timeout=5.0):
+        """Waits until readline has given the terminal back (its echo on
+        again, as the pty's master reads the modes), which it does once it
+        took the line's Enter and the command runs."""
+        deadline = time.monotonic() + timeout
+        while not termios.tcgetattr(self.fd)[3] & termios.ECHO:
+            if time.monotonic() > deadline:
+                raise AssertionError("readline kept the terminal; screen tail: " + repr(self.screen[-300:]))
+            time.sleep(0.005)
+
     def command(self, line, expect=rb"sock> "):
         self.send(line + "\r")
         return self.read_until(expect)
@@ -211,9 +221,10 @@ PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
 
 def interrupt_during(term, line, wait=0.3):
     """Types LINE and Enter at TERM's prompt, presses Ctrl-C once the call
-    has waited WAIT seconds, and returns the screen's rows after the line."""
+    has run for WAIT seconds, and returns the screen's rows after the line."""
     term.send(line + "\r")
     term.wait_for_line("sock> " + line)
+    term.wait_until_running()
     time.sleep(wait)
     term.send("\x03")
     rows = term.prompt_ready()

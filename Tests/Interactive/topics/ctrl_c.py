@@ -128,6 +128,7 @@ def test_interrupted_recvall_shows_its_partial_value_on_its_own_row():
             term.prompt_ready()
             term.send("recvall c\r")
             term.wait_for_line("sock> recvall c")
+            term.wait_until_running()
             time.sleep(0.5)
             term.send("\x03")
             rows = term.prompt_ready()
