@@ -59,16 +59,23 @@ func socketRepr(_ entry: SocketEntry) -> String {
 /// TCP state from TCP_INFO for TCP sockets, else listening, connected, bound
 /// or unbound) and its queues as `ss` shows them (bytes waiting to be read and
 /// not yet acknowledged; for a TCP listener, connections waiting in the accept
-/// queue and the backlog). One TCP_INFO call per socket: the table must stay
+/// queue and the backlog), and its addresses. One TCP_INFO call per socket,
+/// and no call whose answer that one already gives: the table must stay
 /// fast with thousands of sockets.
 struct KernelView {
     var state: String
     var receiveQueue = "-"
     var sendQueue = "-"
+    let local: SocketAddress?
+    let peer: SocketAddress?
 
-    init(_ socket: Socket, local: SocketAddress?, peer: SocketAddress?, hadConnection: Bool) {
-        if (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue),
-           let info = try? socket.tcpInfo(), info.state != 7 || hadConnection {
+    init(_ socket: Socket, hadConnection: Bool) {
+        let info = (socket.family == AF_INET || socket.family == AF_INET6) && socket.type == Int32(SOCK_STREAM.rawValue)
+            ? try? socket.tcpInfo() : nil
+        local = (try? socket.localAddress()) ?? nil
+        // In TCP_CLOSE getpeername can only say ENOTCONN (as in SYN_SENT).
+        peer = info?.state == 7 ? nil : ((try? socket.peerAddress()) ?? nil)
+        if let info, info.state != 7 || hadConnection {
             // TCP_CLOSE (7) is also a fresh socket, or one whose connect was
             // refused: for those the words below say more.
             state = TCPInfo.stateName(info.state)
@@ -79,7 +86,8 @@ struct KernelView {
             }
         } else if socket.isClosed {
             state = "closed"
-        } else if (try? socket.integerOption(level: SOL_SOCKET, name: SO_ACCEPTCONN)) == 1 {
+        } else if info == nil, (try? socket.integerOption(level: SOL_SOCKET, name: SO_ACCEPTCONN)) == 1 {
+            // (A TCP listener's state is LISTEN above.)
             state = "listening"
         } else if peer != nil {
             state = "connected"

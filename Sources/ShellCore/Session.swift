@@ -134,8 +134,7 @@ public final class Session {
     func noteStates() {
         for entry in entries where entry.socket.type == Int32(SOCK_STREAM.rawValue)
             && (entry.socket.family == AF_INET || entry.socket.family == AF_INET6) {
-            let local = (try? entry.socket.localAddress()) ?? nil, peer = (try? entry.socket.peerAddress()) ?? nil
-            let state = KernelView(entry.socket, local: local, peer: peer, hadConnection: entry.hadConnection).state
+            let state = KernelView(entry.socket, hadConnection: entry.hadConnection).state
             if state.allSatisfy({ $0.isUppercase || $0 == "_" }) { timeline.note(state: state, of: entry.name) }
         }
         // What the kernel keeps of the closed ones: FIN_WAIT_2, TIME_WAIT, then

@@ -281,12 +281,10 @@ private func select(_ call: inout Call, _ bound: Bindings) throws -> Value? {
 /// A row of the `sockets` table: a session's socket, or one a server holds.
 private func socketRow(_ name: String, _ socket: Socket, hadConnection: Bool, timeout: String, sent: Int, received: Int,
                        options: String) -> [String] {
-    let localAddress = (try? socket.localAddress()) ?? nil
-    let peerAddress = (try? socket.peerAddress()) ?? nil
+    let view = KernelView(socket, hadConnection: hadConnection)
     // A peer's Unix path is one cell: a newline in it cannot forge a row.
-    let local = localAddress.map { escapedLine(addressValue($0).str) } ?? "-"
-    let remote = peerAddress.map { escapedLine(addressValue($0).str) } ?? "-"
-    let view = KernelView(socket, local: localAddress, peer: peerAddress, hadConnection: hadConnection)
+    let local = view.local.map { escapedLine(addressValue($0).str) } ?? "-"
+    let remote = view.peer.map { escapedLine(addressValue($0).str) } ?? "-"
     return [name, String(socket.fileDescriptor), familyName(socket.family), typeName(socket.type), view.state,
             view.receiveQueue, view.sendQueue, local.isEmpty ? "-" : local, remote.isEmpty ? "-" : remote,
             timeout, String(sent), String(received), options.isEmpty ? "-" : options]
