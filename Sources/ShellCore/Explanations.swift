@@ -1007,6 +1007,15 @@ private func typeNote(_ error: ShellError, _ s: Situation) -> Note {
                                  "A socket command needs the socket's NAME first"],
                         tries: ["`help \(command)` explains each argument, with examples"])
         }
+        if message.contains("names its new socket") || message.contains("not a name for the new socket")
+            || message.contains("names a kind of socket") || message.contains("is a type, not a family") {
+            return Note(happened: "\(command) did not run: the line would have made a socket other than the one it seems to ask for: \(sentence(message))",
+                        causes: ["A command names its new socket with its first word (`socket s AF_INET SOCK_STREAM`); "
+                                    + "Python's `s = socket.socket(...)` puts the name on the left",
+                                 "FAMILY comes before TYPE: AF_INET, AF_INET6 or AF_UNIX, then SOCK_STREAM or SOCK_DGRAM "
+                                    + "(Python would take SOCK_DGRAM, 2, as the family AF_INET and make a TCP socket)"],
+                        tries: ["Type the line the message shows", "`help \(command)` explains each argument, with examples"])
+        }
         return Note(happened: "An argument of \(command) had the wrong kind, so the command did not run: \(sentence(message))",
                     causes: ["A word where a number was expected, or the reverse; quoted text where a name was expected"],
                     tries: ["`help \(command)` explains each argument, with examples"])

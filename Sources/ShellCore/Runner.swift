@@ -146,7 +146,12 @@ public final class Runner {
             try stopIfOutputLost(at: location(index), command: commands[index])
             if echo { output.value("sock> " + escapedLine(commands[index].source)) }
             if recording != nil && commands[index].name != "record" { recording?.command(commands[index].source) }
-            var outcome = try run(commands[index], location: location(index))
+            var outcome: Outcome
+            if let mistake = Runner.namingMistake(in: commands[index]) {
+                outcome = report(mistake, location: location(index), command: commands[index])
+            } else {
+                outcome = try run(commands[index], location: location(index))
+            }
             try stopIfOutputLost(at: location(index), command: commands[index])
             if let failure = recording?.takeWriteFailure() {
                 // The recording is incomplete from here: say so once, and stop it.
@@ -193,6 +198,56 @@ public final class Runner {
             }
         }
         return try run(commands, location: { Location(file: "<command>", line: $0 + 1) })
+    }
+
+    /// A typed line that cannot mean what it says about a new socket:
+    /// `socket AF_INET SOCK_STREAM` would name the socket `AF_INET` and make
+    /// it AF_UNIX (SOCK_STREAM is 1), `socket udp` would be a TCP socket
+    /// named udp, `socket s SOCK_DGRAM` a TCP socket (SOCK_DGRAM is 2, which
+    /// as a family is AF_INET) and `s = socket tcp` would keep None. Python
+    /// puts the name on the left and a learner carries that over. Python
+    /// takes the same integers without a word, but the command's words say
+    /// which was meant: nothing runs, and the error shows the line meant.
+    /// (A Python-syntax line never comes here: it runs as Python does.)
+    static func namingMistake(in parsed: ParsedCommand) -> ShellError? {
+        guard let command = parsed.command else { return nil }
+        let parameters = command.parameters
+        guard let firstNew = parameters.firstIndex(where: { $0.kind == .newName }) else { return nil }
+        let given = parsed.arguments
+        let words = given.map(\.text)
+        func line(_ words: [String]) -> String { ([command.name] + words).joined(separator: " ") }
+        func isConstant(_ word: String, prefix: String = "") -> Bool {
+            let bare = word.hasPrefix("socket.") ? String(word.dropFirst("socket.".count)) : word
+            return bare.hasPrefix(prefix) && bare.utf8.first.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } == true
+                && PythonConstants.table[bare] != nil
+        }
+        let newNames = parameters.prefix { $0.kind == .newName }.count
+        if let kept = parsed.assignment, firstNew == 0 {
+            let required = parameters.prefix { !$0.isOptional }.count
+            let nameMissing = given.count < required || given.first.map { isConstant($0.text) || familyTypeWords[$0.text] != nil } == true
+            let meant = newNames == 1 && nameMissing ? line([kept] + words) : newNames == 1 ? line(words)
+                : given.count >= newNames ? line(words) : "usage: \(command.usageLine)"
+            return .type("\(command.name) names its new socket\(newNames == 1 ? "" : "s") itself and returns None: \(meant)")
+        }
+        // New names come before any optional parameter, so parameter i is argument i.
+        for index in firstNew..<min(parameters.count, given.count) where parameters[index].kind == .newName {
+            guard case .word(let word) = given[index].kind else { continue }
+            if isConstant(word) {
+                return .type("\(word) is a constant, not a name for the new socket: \(command.usageLine)"
+                             + (index == 0 ? ", as \(line(["s"] + words))" : ""))
+            }
+        }
+        guard command.name == "socket" || command.name == "socketpair" else { return nil }
+        if command.name == "socket", given.count == 1, case .word(let word) = given[0].kind,
+           familyTypeWords[word] != nil || ConstantKind.family.shortWords[word] != nil || ConstantKind.type.shortWords[word] != nil {
+            return .type("\(word) names a kind of socket, not the new socket: \(command.usageLine), as \(line(["s", word]))")
+        }
+        if newNames < given.count, case .word(let word) = given[newNames].kind, isConstant(word, prefix: "SOCK_") {
+            var meant = Array(words.prefix(newNames))
+            meant += [command.name == "socket" ? "AF_INET" : "AF_UNIX"] + words.dropFirst(newNames)
+            return .type("\(word) is a type, not a family: \(command.usageLine), as \(line(meant))")
+        }
+        return nil
     }
 
     func run(_ parsed: ParsedCommand, location: Location?) throws -> Outcome {
