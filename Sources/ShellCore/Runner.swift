@@ -230,7 +230,7 @@ public final class Runner {
             return .type("\(command.name) names its new socket\(newNames == 1 ? "" : "s") itself and returns None: \(meant)")
         }
         // New names come before any optional parameter, so parameter i is argument i.
-        for index in firstNew..<min(parameters.count, given.count) where parameters[index].kind == .newName {
+        for index in given.indices where index >= firstNew && index < parameters.count && parameters[index].kind == .newName {
             guard case .word(let word) = given[index].kind else { continue }
             if isConstant(word) {
                 return .type("\(word) is a constant, not a name for the new socket: \(command.usageLine)"

@@ -67,6 +67,15 @@ final class NamingMistakeTests: XCTestCase {
         XCTAssertEqual(shell.one("s.type"), "<SocketKind.SOCK_STREAM: 1>")
     }
 
+    func testFewerArgumentsThanTheNewNameStandsAtAreTheUsage() {
+        // accept's NEWNAME is its second parameter: with no argument at all
+        // the check has nothing to look at (it once made an empty range).
+        let shell = Shell()
+        XCTAssertEqual(shell.one("accept"), "TypeError: usage: accept NAME [NEWNAME]")
+        XCTAssertEqual(shell.one("socketpair"), "TypeError: usage: socketpair A B [FAMILY] [TYPE]")
+        XCTAssertEqual(shell.one("x = accept"), "TypeError: usage: accept NAME [NEWNAME]")
+    }
+
     func testWhyExplainsTheNamingRule() {
         let shell = Shell()
         shell("socket AF_INET SOCK_STREAM")
