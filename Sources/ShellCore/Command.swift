@@ -256,6 +256,9 @@ public final class Command {
     /// `protocol` (a name from /etc/protocols), `path`, `data`, `setting`,
     /// `command`, or `-` for anything else (`Parameter.Kind`'s names).
     public var argumentKinds: [String] { parameters.map(\.kind.completionName) }
+    /// The position of the first parameter naming a new socket (`socket`'s
+    /// NAME, `accept`'s NEWNAME), if any.
+    let firstNewName: Int?
     /// What the command does, given its arguments bound to its parameters.
     let run: (inout Call, Bindings) throws -> Value?
 
@@ -267,6 +270,7 @@ public final class Command {
         self.group = group
         self.parameters = parameters
         self.usage = Parameter.usage(parameters)
+        self.firstNewName = parameters.firstIndex { $0.kind == .newName }
         self.summary = summary
         self.python = python
         self.pythonCall = nil
@@ -283,6 +287,7 @@ public final class Command {
         self.group = group
         self.parameters = parameters
         self.usage = Parameter.usage(parameters)
+        self.firstNewName = parameters.firstIndex { $0.kind == .newName }
         self.summary = summary
         self.python = call.text(parameters)
         self.pythonCall = call

@@ -210,10 +210,8 @@ public final class Runner {
     /// which was meant: nothing runs, and the error shows the line meant.
     /// (A Python-syntax line never comes here: it runs as Python does.)
     static func namingMistake(in parsed: ParsedCommand) -> ShellError? {
-        guard let command = parsed.command else { return nil }
-        let parameters = command.parameters
-        guard let firstNew = parameters.firstIndex(where: { $0.kind == .newName }) else { return nil }
-        let given = parsed.arguments
+        guard let command = parsed.command, let firstNew = command.firstNewName else { return nil }
+        let parameters = command.parameters, given = parsed.arguments
         let words = given.map(\.text)
         func line(_ words: [String]) -> String { ([command.name] + words).joined(separator: " ") }
         func isConstant(_ word: String, prefix: String = "") -> Bool {
@@ -221,31 +219,39 @@ public final class Runner {
             return bare.hasPrefix(prefix) && bare.utf8.first.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } == true
                 && PythonConstants.table[bare] != nil
         }
-        let newNames = parameters.prefix { $0.kind == .newName }.count
+        func namesAKind(_ word: String) -> Bool {
+            familyTypeWords[word] != nil || ConstantKind.family.shortWords[word] != nil || ConstantKind.type.shortWords[word] != nil
+        }
+        let newNames = parameters[firstNew...].prefix { $0.kind == .newName }.count
         if let kept = parsed.assignment, firstNew == 0 {
             let required = parameters.prefix { !$0.isOptional }.count
-            let nameMissing = given.count < required || given.first.map { isConstant($0.text) || familyTypeWords[$0.text] != nil } == true
-            let meant = newNames == 1 && nameMissing ? line([kept] + words) : newNames == 1 ? line(words)
-                : given.count >= newNames ? line(words) : "usage: \(command.usageLine)"
+            let meant: String
+            if newNames == 1, given.count < required || given.first.map({ isConstant($0.text) || namesAKind($0.text) }) == true {
+                meant = line([kept] + words)
+            } else if given.count >= newNames {
+                meant = line(words)
+            } else {
+                meant = "usage: \(command.usageLine)"
+            }
             return .type("\(command.name) names its new socket\(newNames == 1 ? "" : "s") itself and returns None: \(meant)")
         }
-        // New names come before any optional parameter, so parameter i is argument i.
-        for index in given.indices where index >= firstNew && index < parameters.count && parameters[index].kind == .newName {
-            guard case .word(let word) = given[index].kind else { continue }
-            if isConstant(word) {
-                return .type("\(word) is a constant, not a name for the new socket: \(command.usageLine)"
-                             + (index == 0 ? ", as \(line(["s"] + words))" : ""))
-            }
+        for index in firstNew..<firstNew + newNames where index < given.count {
+            guard case .word(let word) = given[index].kind, isConstant(word) else { continue }
+            return .type("\(word) is a constant, not a name for the new socket: \(command.usageLine)"
+                         + (index == 0 ? ", as \(line(["s"] + words))" : ""))
         }
-        guard command.name == "socket" || command.name == "socketpair" else { return nil }
-        if command.name == "socket", given.count == 1, case .word(let word) = given[0].kind,
-           familyTypeWords[word] != nil || ConstantKind.family.shortWords[word] != nil || ConstantKind.type.shortWords[word] != nil {
+        // Where FAMILY follows the new names (socket, socketpair), as the
+        // declaration says, with Python's default for it.
+        let familyAt = firstNew + newNames
+        guard familyAt < parameters.count, parameters[familyAt].kind == .family else { return nil }
+        if newNames == 1, given.count == familyAt, case .word(let word) = given[firstNew].kind, namesAKind(word) {
             return .type("\(word) names a kind of socket, not the new socket: \(command.usageLine), as \(line(["s", word]))")
         }
-        if newNames < given.count, case .word(let word) = given[newNames].kind, isConstant(word, prefix: "SOCK_") {
-            var meant = Array(words.prefix(newNames))
-            meant += [command.name == "socket" ? "AF_INET" : "AF_UNIX"] + words.dropFirst(newNames)
-            return .type("\(word) is a type, not a family: \(command.usageLine), as \(line(meant))")
+        if familyAt < given.count, case .word(let word) = given[familyAt].kind, isConstant(word, prefix: "SOCK_"),
+           let signature = command.pythonSignature, let family = signature.names.firstIndex(of: "family"),
+           let familyDefault = signature.defaults[family] {
+            return .type("\(word) is a type, not a family: \(command.usageLine), as "
+                         + line(Array(words[..<familyAt]) + [familyDefault] + words[familyAt...]))
         }
         return nil
     }

@@ -182,15 +182,11 @@ public final class PacketCapture {
     /// PACKET_STATISTICS, which the kernel resets as it reports them.
     private func droppedSinceLastCall() -> Int {
         guard fd >= 0 else { return 0 }
-        // struct tpacket_stats { unsigned tp_packets, tp_drops; }
-        var counts: (packets: UInt32, drops: UInt32) = (0, 0)
-        var length = socklen_t(MemoryLayout<(UInt32, UInt32)>.size)
-        guard getsockopt(fd, PacketCapture.solPacket, PacketCapture.packetStatistics, &counts, &length) == 0 else { return 0 }
-        return Int(counts.drops)
+        var counts = tpacket_stats()
+        var length = socklen_t(MemoryLayout<tpacket_stats>.size)
+        guard getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &counts, &length) == 0 else { return 0 }
+        return Int(counts.tp_drops)
     }
-
-    private static let solPacket: Int32 = 263          // SOL_PACKET
-    private static let packetStatistics: Int32 = 6     // PACKET_STATISTICS
 
     private func readWaiting() -> [Packet] {
         var packets: [Packet] = []
@@ -207,7 +203,8 @@ public final class PacketCapture {
                 }
             }
             guard count > 0 else { break }
-            // The sent copy of a loopback packet (its received copy follows).
+            // The sent copy of a loopback packet (its received copy follows):
+            // the filter drops it, but not one queued before it was attached.
             if address.sll_pkttype == UInt8(PACKET_OUTGOING), address.sll_hatype == UInt16(SOCKSHELL_ARPHRD_LOOPBACK) { continue }
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
